@@ -1,0 +1,37 @@
+"""After matching: what kind of document this is, and which expected clauses it lacks."""
+
+from __future__ import annotations
+
+from .matcher import fold, phrase_regex
+from .model import Finding, MissingClause
+from .rules import KindsFile, RuleSet
+
+KIND_SAMPLE_CHARS = 60_000  # the opening of a document says what it is
+
+
+def detect_kind(text: str, kinds: KindsFile) -> tuple[str, list[str]]:
+    """``(kind, evidence)``: the kind whose indicator phrases weigh most in the document's
+    opening, if they reach ``kinds.min_score`` and beat the runner-up; else ``unknown``."""
+    sample = fold(text[:KIND_SAMPLE_CHARS])
+    scored = []
+    for spec in kinds.kinds:
+        found = [(i.phrase, i.weight) for i in spec.indicators if phrase_regex([i.phrase]).search(sample)]
+        scored.append((sum(w for _, w in found), spec.kind, [p for p, _ in found]))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < kinds.min_score or (len(scored) > 1 and scored[0][0] < 1.5 * scored[1][0]):
+        evidence = [f"{k}: {', '.join(p) or 'no indicators'} (score {s:g})" for s, k, p in scored]
+        return "unknown", evidence
+    score, kind, phrases = scored[0]
+    return kind, [f"{kind} indicators (score {score:g}): {', '.join(phrases)}"]
+
+
+def find_missing(findings: list[Finding], kind: str, rules: RuleSet) -> list[MissingClause]:
+    """Expected categories (expectations.yaml) for which the document has no finding."""
+    if kind not in ("contract", "policy"):
+        return []
+    present = {f.category for f in findings}
+    return [
+        MissingClause(category=e.category, severity=e.severity, explanation=e.explanation, recommendation=e.recommendation)
+        for e in getattr(rules.expectations, kind)
+        if e.category not in present
+    ]

@@ -1,0 +1,60 @@
+"""The spaCy pipeline: a blank English tokenizer plus lookup lemmas from spacy-lookups-data.
+
+spaCy's own lookup lemmatizer is case-sensitive ("Liabilities" stays "Liabilities"), which
+would make lemma patterns miss capitalised headings and ALL-CAPS disclaimers. The component
+here looks up the lower-cased form, so lemmas are always lower case. Built once per process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+MAX_CHARS = 2_000_000
+
+
+class _Lemmas:
+    """Lower-case lemma lookups in spacy-lookups-data's table (its keys are string hashes, so
+    it is queried per word and the answers cached)."""
+
+    def __init__(self) -> None:
+        from spacy.lookups import load_lookups
+
+        self._table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._lemmas = set(map(str.lower, self._table.values()))
+        self._cache: dict[str, str] = {}
+
+    def lemma(self, lower: str) -> str:
+        found = self._cache.get(lower)
+        if found is None:
+            found = str(self._table.get(lower, lower)).lower()
+            if len(self._cache) < 500_000:
+                self._cache[lower] = found
+        return found
+
+    def is_word(self, lower: str) -> bool:
+        return lower in self._lemmas or lower in self._table
+
+
+@lru_cache(maxsize=1)
+def lemmas() -> _Lemmas:
+    return _Lemmas()
+
+
+@Language.component("clausecheck_lemmas")
+def lowercase_lookup_lemmas(doc: Doc) -> Doc:
+    lemma = lemmas().lemma
+    for token in doc:
+        token.lemma_ = lemma(token.lower_)
+    return doc
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    nlp = spacy.blank("en")
+    nlp.max_length = MAX_CHARS
+    nlp.add_pipe("clausecheck_lemmas")
+    return nlp
