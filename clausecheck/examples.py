@@ -24,7 +24,8 @@ class ExampleResult:
 
 def rule_fires(matcher: RuleMatcher, rule: Rule, text: str) -> bool:
     kind = "unknown" if rule.applies_to == "both" else rule.applies_to
-    hits = matcher.raw_hits(text, segment(text).sentences, kind)
+    segments = segment(text)
+    hits = matcher.raw_hits(text, segments.sentences, kind, segments.headings)
     return any(h.rule.id == rule.id for h in hits)
 
 

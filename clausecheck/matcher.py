@@ -12,6 +12,7 @@ import re
 import warnings
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -36,8 +37,11 @@ def fold(text: str) -> str:
 
 def phrase_regex(phrases: list[str]) -> re.Pattern | None:
     """A regex that finds any of the phrases as whole words in folded text."""
-    if not phrases:
-        return None
+    return _phrase_regex(tuple(phrases)) if phrases else None
+
+
+@lru_cache(maxsize=2048)
+def _phrase_regex(phrases: tuple[str, ...]) -> re.Pattern:
     parts = sorted((r"\s+".join(map(re.escape, fold(p).split())) for p in phrases), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
 
@@ -78,6 +82,9 @@ class RuleMatcher:
         self.keys: dict[int, tuple[str, int]] = {}
         self.fuzzy: list[tuple[str, int, str, float]] = []
         self.compiled: dict[str, _CompiledRule] = {}
+        # words (as hashes) that start some token pattern; a sentence without any is skipped
+        self.anchors: dict[str, set[int]] = {"LOWER": set(), "LEMMA": set()}
+        self.unanchored = False
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # W012 etc.: lemma patterns are built with the lemmatizer on purpose
             for rule in ruleset.rules:
@@ -100,14 +107,22 @@ class RuleMatcher:
             elif p.lemma is not None:
                 self.lemma.add(key, [self.nlp(p.lemma)])
             elif p.tokens is not None:
-                self.tokens.add(key, [confine_wildcards(p.tokens)], greedy="LONGEST")
+                self.tokens.add(key, [p.tokens], greedy="LONGEST")
+                anchor = pattern_anchor(p.tokens)
+                if anchor is None:
+                    self.unanchored = True
+                else:
+                    attr, words = anchor
+                    self.anchors[attr].update(self.nlp.vocab.strings.add(w) for w in words)
             else:
                 self.fuzzy.append((rule.id, i, fold(p.fuzzy), p.min_score))
 
     # --- matching --------------------------------------------------------------------------
 
-    def raw_hits(self, text: str, sentences: list[tuple[int, int]], kind: str = "unknown") -> list[Hit]:
-        """Every pattern match that passes its rule's context, before merging."""
+    def raw_hits(self, text: str, sentences: list[tuple[int, int]], kind: str = "unknown",
+                 skip: frozenset[int] = frozenset()) -> list[Hit]:
+        """Every pattern match that passes its rule's context, before merging. Sentences whose
+        index is in ``skip`` (heading lines: "7. Limitation of Liability") give no hits."""
         if not sentences:
             return []
         starts = [s for s, _ in sentences]
@@ -115,10 +130,11 @@ class RuleMatcher:
         spans: list[tuple[str, int, str, float, int, int]] = []
         for cs, ce in _chunks(sentences):
             doc = self.nlp(text[cs:ce])
-            mark_sentences(doc, [s - cs for s in starts[bisect_right(starts, cs) - 1 : bisect_right(starts, ce - 1)]])
             found = [(m, s, e, "phrase") for m, s, e in self.lower(doc)]
             found += [(m, s, e, "phrase") for m, s, e in self.lemma(doc)]
-            found += [(m, s, e, "token") for m, s, e in self.tokens(doc)]
+            for a, b in self._candidate_sentences(doc, starts, cs, ce):
+                span = doc[a:b]
+                found += [(m, a + s, a + e, "token") for m, s, e in self.tokens(span)]
             for match_id, s, e, method in found:
                 rid, idx = self.keys[match_id]
                 if rid in applicable:
@@ -131,6 +147,8 @@ class RuleMatcher:
         for rid, idx, method, score, start, end in spans:
             si = max(bisect_right(starts, start) - 1, 0)
             sj = max(bisect_right(starts, max(end - 1, start)) - 1, si)
+            if si in skip:
+                continue
             compiled = self.compiled[rid]
             if si not in folded_cache:
                 folded_cache[si] = fold(text[sentences[si][0] : sentences[sj][1]])
@@ -151,6 +169,23 @@ class RuleMatcher:
             hits.append(Hit(compiled.rule, idx, method, score, start, end, si, sj, severity))
         hits.sort(key=lambda h: (h.start, -h.end, h.rule.id))
         return hits
+
+    def _candidate_sentences(self, doc, starts: list[int], cs: int, ce: int):
+        """Token ranges of the chunk's sentences that contain an anchor word of a token pattern
+        (all of them when some pattern has no anchor). Matching a Span also keeps every token
+        pattern, gaps included, inside its sentence."""
+        if not len(doc) or not len(self.tokens):
+            return []
+        idx = doc.to_array("IDX").astype(np.int64)
+        local = np.asarray(starts[bisect_right(starts, cs) - 1 : bisect_right(starts, ce - 1)], dtype=np.int64) - cs
+        bounds = np.unique(np.concatenate(([0], np.searchsorted(idx, local), [len(doc)])))
+        ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        if self.unanchored:
+            return ranges
+        arrays = doc.to_array(["LOWER", "LEMMA"])
+        hit = np.isin(arrays[:, 0], list(self.anchors["LOWER"])) | np.isin(arrays[:, 1], list(self.anchors["LEMMA"]))
+        counts = np.add.reduceat(hit.astype(np.int64), [a for a, _ in ranges])
+        return [r for r, n in zip(ranges, counts, strict=True) if n]
 
     def _fuzzy(self, text: str, sentences: list[tuple[int, int]], applicable: set[str]) -> list:
         patterns = [f for f in self.fuzzy if f[0] in applicable]
@@ -175,22 +210,20 @@ class RuleMatcher:
         return out
 
 
-def confine_wildcards(tokens: list[dict]) -> list[dict]:
-    """A token that matches anything (only an OP) may not start a new sentence, so that a gap
-    like ``{OP: "{0,30}"}`` stays inside one sentence."""
-    return [dict(t, IS_SENT_START=False) if set(t) <= {"OP"} else t for t in tokens]
-
-
-def mark_sentences(doc, starts: list[int]) -> None:
-    """Set ``is_sent_start`` on ``doc`` from sentence start offsets (relative to the doc)."""
-    if not len(doc):
-        return
-    idx = doc.to_array("IDX").astype(np.int64)
-    first = np.searchsorted(idx, np.asarray(starts, dtype=np.int64))
-    flags = np.full(len(doc), -1, dtype=np.int64)
-    flags[first[first < len(doc)]] = 1
-    flags[0] = 1
-    doc.from_array(["SENT_START"], flags.astype(np.uint64))
+def pattern_anchor(tokens: list[dict]) -> tuple[str, list[str]] | None:
+    """The words a match of this token pattern must start with: the first required token's
+    LOWER or LEMMA value(s). None when the pattern can start with any word."""
+    for tok in tokens:
+        if tok.get("OP") in ("?", "*") or str(tok.get("OP", "")).startswith("{0"):
+            return None  # an optional first token: the match may start anywhere
+        for attr in ("LOWER", "LEMMA"):
+            value = tok.get(attr)
+            if isinstance(value, str):
+                return attr, [value]
+            if isinstance(value, dict) and list(value) == ["IN"]:
+                return attr, [str(v) for v in value["IN"]]
+        return None
+    return None
 
 
 def _word_bounds(s: str, a: int, b: int) -> tuple[int, int]:
@@ -218,35 +251,30 @@ def _chunks(sentences: list[tuple[int, int]]):
 
 
 def merge(hits: list[Hit]) -> list[Hit]:
-    """Overlapping hits of one category in one sentence become one hit: the union of their words,
-    reported under the most severe (then exact before fuzzy, then longest) rule."""
+    """All hits of one category in one sentence become one finding. Overlapping hits are joined
+    into the union of their words; the finding is reported under the most severe hit (then
+    exact before fuzzy, then longest), and the other rules that fired are kept in ``merged``."""
     groups: dict[tuple[str, int], list[Hit]] = {}
     for h in hits:
         groups.setdefault((h.rule.category, h.sentence), []).append(h)
-    merged: list[Hit] = []
-    for group in groups.values():
-        group.sort(key=lambda h: h.start)
-        cluster = [group[0]]
-        end = group[0].end
-        for h in group[1:]:
-            if h.start < end:
-                cluster.append(h)
-                end = max(end, h.end)
-            else:
-                merged.append(_combine(cluster))
-                cluster, end = [h], h.end
-        merged.append(_combine(cluster))
+    merged = [_combine(group) for group in groups.values()]
     merged.sort(key=lambda h: (h.start, h.rule.category))
     return merged
 
 
-def _combine(cluster: list[Hit]) -> Hit:
-    if len(cluster) == 1:
-        return cluster[0]
-    best = max(cluster, key=lambda h: (h.severity.rank, h.method != "fuzzy", h.score, h.end - h.start, h.rule.id))
-    others = tuple(sorted({h.rule.id for h in cluster} - {best.rule.id}))
-    return Hit(
-        best.rule, best.pattern, best.method, best.score,
-        min(h.start for h in cluster), max(h.end for h in cluster),
-        best.sentence, max(h.last_sentence for h in cluster), best.severity, others,
-    )
+def _rank(h: Hit) -> tuple:
+    return (h.severity.rank, h.method != "fuzzy", h.score, h.end - h.start, h.rule.id)
+
+
+def _combine(group: list[Hit]) -> Hit:
+    if len(group) == 1:
+        return group[0]
+    best = max(group, key=_rank)
+    # the words of the best hit, widened by every hit that overlaps it (transitively)
+    start, end = best.start, best.end
+    for h in sorted(group, key=lambda h: h.start):
+        if h.start < end and h.end > start:
+            start, end = min(start, h.start), max(end, h.end)
+    others = tuple(sorted({h.rule.id for h in group} - {best.rule.id}))
+    return Hit(best.rule, best.pattern, best.method, best.score, start, end,
+               best.sentence, max(h.last_sentence for h in group), best.severity, others)

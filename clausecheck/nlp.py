@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -46,9 +47,15 @@ def lemmas() -> _Lemmas:
 
 @Language.component("clausecheck_lemmas")
 def lowercase_lookup_lemmas(doc: Doc) -> Doc:
+    """Set every token's lemma from its lower-case form, one lookup per distinct word."""
+    if not len(doc):
+        return doc
+    strings = doc.vocab.strings
+    lower = doc.to_array("LOWER")
+    unique, inverse = np.unique(lower, return_inverse=True)
     lemma = lemmas().lemma
-    for token in doc:
-        token.lemma_ = lemma(token.lower_)
+    mapped = np.array([strings.add(lemma(strings[int(h)])) for h in unique], dtype=np.uint64)
+    doc.from_array(["LEMMA"], mapped[inverse].reshape(-1, 1))
     return doc
 
 

@@ -26,7 +26,7 @@ _NUMBERING = re.compile(
     | (?P<schedule>(?:SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix|PART|Part)[ \t]+(?:\d{1,3}(?:\.\d{1,3})*|[A-Z]|[IVX]{1,5})\b\.?)
     | (?P<decimal>\d{1,3}(?:\.\d{1,3})+\.?|\d{1,2}\.)(?=[ \t]|$)
     | (?P<paren>\((?:[a-z]{1,4}|[A-Z]{1,3}|\d{1,3})\))(?=[ \t]|$)
-    | (?P<dotted>(?:[a-z]|[A-Z]|[ivx]{1,4}|\d{1,2})\))(?=[ \t])
+    | (?P<dotted>(?:[a-z]|[A-Z]|[ivx]{1,4}|\d{1,2})\)|[A-Z]\.)(?=[ \t])
     )""",
     re.VERBOSE,
 )
@@ -64,6 +64,7 @@ class Clause:
 class Segments:
     clauses: list[Clause]
     sentences: list[tuple[int, int]]
+    headings: frozenset[int] = frozenset()  # indices of sentences that are only a heading line
     _clause_starts: list[int] = field(default_factory=list, repr=False)
     _sentence_starts: list[int] = field(default_factory=list, repr=False)
 
@@ -89,9 +90,9 @@ def _join_numbers(numbers) -> str:
     return out
 
 
-def _is_heading_text(text: str, max_words: int = 12) -> bool:
+def _is_heading_text(text: str, max_words: int = 10) -> bool:
     words = text.split()
-    if not words or len(words) > max_words or len(text) > 100:
+    if not words or len(words) > max_words or len(text) > 80:
         return False
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 3:
@@ -165,13 +166,12 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
             if heading and (rest == heading or rest.rstrip(".") == heading):
                 hard_breaks.append(pos + len(line))
             is_start = True
-        elif follows_break and _is_heading_text(stripped) and not stripped.endswith(".") or (
-            follows_break and stripped.isupper() and len(stripped.split()) <= 12 and not stripped.endswith(",")
-        ):
+        elif follows_break and _is_heading_text(stripped) and not stripped.endswith((".", ",", ";")):
             starts.append((pos + len(line) - len(line.lstrip()), None, "heading", stripped.rstrip(":").strip()))
             hard_breaks.append(pos + len(line))
             is_start = True
-        prev_line, prev_was_start = line, is_start
+        # a numbered line only opens the next line when it ends there (a heading, a short item)
+        prev_line, prev_was_start = line, is_start and (len(stripped) < 50 or bool(hard_breaks and hard_breaks[-1] == pos + len(line)))
 
     clauses: list[Clause] = []
     stack: list[tuple[str, str | None, str | None]] = []  # (style, number, heading)
@@ -271,4 +271,12 @@ def segment(text: str) -> Segments:
     ordered = sorted(breaks)
     for a, b in zip(ordered, ordered[1:], strict=False):
         split_sentences(text, a, b, sentences)
-    return Segments(clauses, sentences)
+    ends = {len(text[:e].rstrip()) for e in heading_ends}
+    headings = {i for i, (_, e) in enumerate(sentences) if e in ends}
+    # "3.5 Exclusive Remedy. Except for..." : the first sentence is only the heading
+    titled = {c.start: c for c in clauses if c.heading}
+    for i, (s, e) in enumerate(sentences):
+        c = titled.get(s)
+        if c and text[s:e].removeprefix(c.number or "").strip().rstrip(".:").strip() == c.heading:
+            headings.add(i)
+    return Segments(clauses, sentences, frozenset(headings))

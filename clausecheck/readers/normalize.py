@@ -32,9 +32,6 @@ _SAME_LENGTH = str.maketrans(
         "\u202f": " ",
         "\u2009": " ",
         "\x00": " ",
-        "\x02": "-",  # PDFium's marker for a hyphen it generated at a line end
-        "\ufffe": "-",
-        "\u00ad": "-",  # soft hyphen, which only shows at a line end
         "\x0b": " ",
         "\x0c": " ",
     }
@@ -96,15 +93,29 @@ def find_repeated_edges(pages: list[list[Line]]) -> set[tuple[int, int]]:
     return drop
 
 
+# PDFium marks a hyphen it broke a line at with U+FFFE (or \x02) and puts no line break after
+# it; soft hyphens (U+00AD) are the same thing in other producers.
+_BREAK_HYPHEN = "\ufffe\x02\u00ad"
+_SPECIAL = re.compile(f"[{''.join(LIGATURES)}]|(\\w*)[{_BREAK_HYPHEN}](\\w*)")
+
+
 def _append_clean(builder: TextBuilder, text: str, src: int) -> None:
-    """Append a line's text with ligatures expanded and odd characters replaced."""
-    text = text.translate(_SAME_LENGTH)
+    """Append a line's text with ligatures expanded, line-break hyphens resolved and odd
+    characters replaced (every piece mapped to its source offset)."""
     pos = 0
-    for m in _LIGATURE_RE.finditer(text):
-        builder.copy(text[pos : m.start()], src + pos)
-        builder.replace(LIGATURES[m.group()], src + m.start(), 1)
-        pos = m.end()
-    builder.copy(text[pos:], src + pos)
+    for m in _SPECIAL.finditer(text):
+        if m.group() in LIGATURES:
+            builder.copy(text[pos : m.start()].translate(_SAME_LENGTH), src + pos)
+            builder.replace(LIGATURES[m.group()], src + m.start(), 1)
+            pos = m.end()
+            continue
+        mark = m.start() + len(m.group(1))
+        builder.copy(text[pos:mark].translate(_SAME_LENGTH), src + pos)
+        word = (m.group(1) + m.group(2)).lower()
+        if not (m.group(1) and m.group(2) and lemmas().is_word(word)):
+            builder.replace("-", src + mark, 1)  # keep a visible hyphen ("self-insured")
+        pos = mark + 1
+    builder.copy(text[pos:].translate(_SAME_LENGTH), src + pos)
 
 
 _HYPHEN_END = re.compile(r"(\w+)-$")

@@ -1,0 +1,195 @@
+"""The ``clausecheck`` command line: scan files and folders, list, validate and test rules.
+
+Exit codes: 0 = nothing at or above ``--fail-on``; 1 = findings at or above it; 2 = usage or
+rule-file error. stdout carries only the requested output; progress and notes go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ErrorCode, RuleError
+from .model import ScanResult, Severity
+from .readers import DEFAULT_ENGINE, ENGINES, SUPPORTED_SUFFIXES
+
+SEVERITIES = [s.value for s in Severity]
+
+
+def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[ScanResult]]:
+    """Files to scan (folders walked recursively for supported files, in name order) and
+    results for paths that cannot even be listed."""
+    files: list[Path] = []
+    problems: list[ScanResult] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            def onerror(exc: OSError) -> None:
+                problems.append(ScanResult(path=str(exc.filename), error=f"folder cannot be read: {exc.strerror}",
+                                           error_code=ErrorCode.UNREADABLE.value))
+            for root, dirs, names in os.walk(p, onerror=onerror):  # symlinked folders are not followed
+                dirs.sort()
+                files += [Path(root, n) for n in sorted(names) if Path(n).suffix.lower() in SUPPORTED_SUFFIXES]
+        else:
+            files.append(p)  # a file named explicitly is scanned whatever its extension
+    return files, problems
+
+
+def _fail(exc: RuleError) -> None:
+    click.echo(str(exc), err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clausecheck")
+def main() -> None:
+    """Find the clauses in contracts and cyber-insurance policies that decide who carries the risk."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "markdown"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+@click.option("--category", "categories", multiple=True, help="Only these categories (repeatable).")
+@click.option("--min-severity", type=click.Choice(SEVERITIES), help="Only findings at or above this severity.")
+@click.option("--fail-on", type=click.Choice([*SEVERITIES, "never"]), default="never", show_default=True,
+              help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine.")
+@click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
+    """Scan PDF, DOCX and text files, or folders of them."""
+    from rich.console import Console
+
+    from . import report
+    from .scanner import get_engine, scan as scan_one
+
+    try:
+        rules = get_engine(patterns).rules
+    except RuleError as exc:
+        _fail(exc)
+    unknown = set(categories) - set(rules.categories)
+    if unknown:
+        raise click.BadParameter(f"unknown category {', '.join(sorted(unknown))}; see 'clausecheck rules list'", param_hint="--category")
+
+    files, results = collect(paths)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    err = Console(stderr=True)  # progress only: stdout is the report
+    try:
+        if fmt == "jsonl":
+            for r in results:
+                out.write(report.to_jsonl_line(r))
+        progress = None
+        if len(files) > 1 and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                TextColumn("{task.fields[name]}"), console=err, transient=True)
+            progress.start()
+            task = progress.add_task("scan", total=len(files), name="")
+        try:
+            for f in files:
+                if progress:
+                    progress.update(task, name=f.name)
+                r = scan_one(f, engine=engine, kind=kind, categories=set(categories) or None,
+                             min_severity=min_severity, patterns=patterns)
+                results.append(r)
+                if fmt == "jsonl":  # streamed as each file finishes
+                    out.write(report.to_jsonl_line(r))
+                    out.flush()
+                if progress:
+                    progress.advance(task)
+        finally:
+            if progress:
+                progress.stop()
+        if fmt == "json":
+            out.write(report.to_json(results, rules.digest))
+        elif fmt == "csv":
+            out.write(report.to_csv(results))
+        elif fmt == "markdown":
+            out.write(report.to_markdown(results))
+        elif fmt == "table":
+            console = Console(file=out, width=None if out.isatty() else 160, highlight=False)
+            report.print_table(results, console)
+    finally:
+        if output:
+            out.close()
+    for r in results:
+        if r.error:
+            click.echo(f"could not read {r.path}: {r.error}", err=True)
+    if fail_on != "never":
+        floor = Severity(fail_on).rank
+        if any(f.severity.rank >= floor for r in results for f in r.findings):
+            sys.exit(1)
+
+
+@main.group()
+def rules() -> None:
+    """List, validate and test the rule library."""
+
+
+@rules.command("list")
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def rules_list(patterns, fmt) -> None:
+    """List every rule with its category, severity and where it is defined."""
+    from .rules import load_rules
+
+    try:
+        rs = load_rules(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    if fmt == "json":
+        rows = [{"id": r.id, "category": r.category, "severity": r.severity.value, "applies_to": r.applies_to,
+                 "title": r.title, "patterns": len(r.patterns), "source": rs.sources[r.id]} for r in rs.rules]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rs.rules)} rules in {len(rs.families)} files, {len({r.category for r in rs.rules})} categories")
+    for col in ("id", "category", "severity", "applies to", "title", "source"):
+        table.add_column(col)
+    for r in rs.rules:
+        table.add_row(r.id, r.category, r.severity.value, r.applies_to, r.title, rs.sources[r.id])
+    Console(highlight=False).print(table)
+
+
+@rules.command("validate")
+@click.argument("path", type=click.Path(exists=True), required=False)
+def rules_validate(path) -> None:
+    """Validate a rule file or a patterns folder; errors as file:line: rule id: field: message."""
+    from .rules import load_rules
+
+    try:
+        rs = load_rules(path)
+    except RuleError as exc:
+        _fail(exc)
+    click.echo(f"ok: {len(rs.rules)} rules valid")
+
+
+@rules.command("test")
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@click.option("--rule", "rule_ids", multiple=True, help="Only these rule ids (repeatable).")
+def rules_test(patterns, rule_ids) -> None:
+    """Run every rule's match / no_match examples."""
+    from .examples import run_examples
+    from .scanner import get_engine
+
+    try:
+        engine = get_engine(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    selected = [r for r in engine.rules.rules if not rule_ids or r.id in rule_ids]
+    results = run_examples(engine.matcher, selected)
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        want = "should match" if r.expected else "should not match"
+        click.echo(f"FAIL {r.rule_id} ({engine.rules.sources[r.rule_id]}): {want}: {r.text}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({len(selected)} rules)")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,150 @@
+"""Report writers: JSON, JSON Lines, CSV, Markdown, and a terminal table.
+
+Every writer takes ScanResults and returns text (the table writes to a rich Console). CSV cells
+that a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+from . import __version__
+from .model import SCHEMA_VERSION, ScanResult, Severity
+
+FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+CSV_FIELDS = [
+    "file", "sha256", "kind", "error", "finding_id", "rule_id", "category", "severity", "page",
+    "section", "start", "end", "text", "clause_text", "method", "score", "explanation", "recommendation",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def summary(results: list[ScanResult]) -> dict:
+    by_sev = Counter(f.severity.value for r in results for f in r.findings)
+    return {
+        "files": len(results),
+        "errors": sum(1 for r in results if r.error),
+        "pages": sum(r.pages for r in results),
+        "findings": sum(len(r.findings) for r in results),
+        "by_severity": {s.value: by_sev.get(s.value, 0) for s in Severity},
+        "by_category": dict(sorted(Counter(f.category for r in results for f in r.findings).items())),
+    }
+
+
+def to_jsonl_line(result: ScanResult) -> str:
+    return result.model_dump_json() + "\n"
+
+
+def to_json(results: list[ScanResult], rules_digest: str | None = None) -> str:
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "clausecheck_version": __version__,
+        "rules_digest": rules_digest,
+        "results": [r.model_dump(mode="json") for r in results],
+        "summary": summary(results),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(results: Iterable[ScanResult]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in results:
+        base = {"file": r.path, "sha256": r.sha256, "kind": r.kind, "error": r.error}
+        if r.error or not r.findings:
+            writer.writerow({k: safe_cell(v) for k, v in base.items()})
+        for f in r.findings:
+            row = {
+                **base, "finding_id": f.id, "rule_id": f.rule_id, "category": f.category,
+                "severity": f.severity.value, "page": f.page, "section": f.section.label(),
+                "start": f.start, "end": f.end, "text": f.text, "clause_text": f.clause_text,
+                "method": f.method, "score": f.score, "explanation": f.explanation,
+                "recommendation": f.recommendation,
+            }
+            writer.writerow({k: safe_cell(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _md(text: str) -> str:
+    """Escape text for a Markdown table cell or paragraph."""
+    out = " ".join(text.split())
+    for ch in "\\`*_{}[]<>()#+!|$":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def to_markdown(results: list[ScanResult]) -> str:
+    lines = ["# clausecheck report", ""]
+    s = summary(results)
+    lines.append(
+        f"{s['files']} file(s), {s['pages']} page(s), {s['findings']} finding(s) "
+        f"({', '.join(f'{n} {k}' for k, n in s['by_severity'].items())}), {s['errors']} error(s)."
+    )
+    for r in results:
+        lines += ["", f"## {_md(r.path)}", ""]
+        if r.error:
+            lines.append(f"**Could not be read:** {_md(r.error)}")
+            continue
+        lines.append(f"Kind: {r.kind} · pages: {r.pages} · findings: {len(r.findings)}")
+        for w in r.warnings:
+            lines.append(f"\n> Warning: {_md(w)}")
+        if r.missing:
+            lines += ["", "### Missing clauses", ""]
+            lines += [f"- **{m.category}** ({m.severity.value}): {_md(m.explanation)} *{_md(m.recommendation)}*" for m in r.missing]
+        if r.findings:
+            lines += ["", "### Findings", "", "| severity | category | page | section | text |", "|---|---|---|---|---|"]
+            for f in r.findings:
+                lines.append(f"| {f.severity.value} | {f.category} | {f.page or ''} | {_md(f.section.label())} | {_md(f.clause_text[:300])} |")
+            lines += ["", "### Explanations", ""]
+            for f in r.findings:
+                lines.append(f"- **{f.title}** ({f.rule_id}, {f.severity.value}): {_md(f.explanation)} Recommendation: {_md(f.recommendation)}")
+    return "\n".join(lines) + "\n"
+
+
+_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def print_table(results: list[ScanResult], console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    for r in results:
+        if r.error:
+            console.print(f"[bold]{escape(r.path)}[/bold]: [red]error[/red] ({r.error_code}): {escape(r.error)}")
+            continue
+        table = Table(title=f"{r.path}  ·  {r.kind}, {r.pages} page(s), {len(r.findings)} finding(s)", title_justify="left", expand=True)
+        table.add_column("sev", no_wrap=True, width=6)
+        table.add_column("category", no_wrap=True, width=28)
+        table.add_column("page", justify="right", width=4)
+        table.add_column("section", width=22)
+        table.add_column("clause", ratio=1, min_width=40)
+        for f in r.findings:
+            clause = f.clause_text
+            a, b = f.start - f.clause_start, f.end - f.clause_start
+            if len(clause) > 400:  # keep the matched words in view
+                lo = max(0, a - 150)
+                clause, a, b = "…" + clause[lo : lo + 400] + "…", a - lo + 1, b - lo + 1
+            shown = escape(clause[:a]) + "[bold underline]" + escape(clause[a:b]) + "[/]" + escape(clause[b:])
+            table.add_row(f"[{_STYLE[f.severity.value]}]{f.severity.value}[/]", f.category, str(f.page or ""), escape(f.section.label()), shown)
+        console.print(table)
+        for w in r.warnings:
+            console.print(f"  [yellow]warning:[/yellow] {escape(w)}")
+        for m in r.missing:
+            console.print(f"  [{_STYLE[m.severity.value]}]missing {m.category}[/]: {escape(m.explanation)}")
+    s = summary(results)
+    console.print(
+        f"\n{s['files']} file(s), {s['pages']} page(s), {s['findings']} finding(s): "
+        + ", ".join(f"{n} {k}" for k, n in s["by_severity"].items())
+        + f"; {s['errors']} error(s)"
+    )

@@ -1,0 +1,113 @@
+"""scan(): the ScanResult contract, offsets, formats agreeing, bad input, the spaCy component."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from conftest import SAMPLES, encrypt_pdf, make_pdf
+
+from clausecheck import SCHEMA_VERSION, scan
+from clausecheck.model import Finding, ScanResult
+
+TEXTS = sorted(SAMPLES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+def test_when_a_text_sample_is_scanned_then_every_finding_indexes_the_file(path):
+    result = scan(path)
+    text = path.read_text(encoding="utf-8")
+    assert result.error is None and result.findings
+    assert result.chars == len(text)
+    for f in result.findings:
+        assert text[f.start : f.end] == f.text
+        assert text[f.clause_start : f.clause_end] == f.clause_text
+        assert f.clause_start <= f.start < f.end <= f.clause_end
+        assert f.page == 1
+    ids = [f.id for f in result.findings]
+    assert len(ids) == len(set(ids))
+
+
+def test_scan_result_has_every_field_of_the_architecture_contract():
+    result = scan(TEXTS[0]).model_dump(mode="json")
+    for key in ("schema_version", "path", "sha256", "kind", "pages", "chars", "findings", "missing", "values",
+                "warnings", "error", "timings"):
+        assert key in result
+    assert result["schema_version"] == SCHEMA_VERSION
+    finding = result["findings"][0]
+    for key in ("id", "rule_id", "category", "severity", "start", "end", "text", "clause_start", "clause_end",
+                "clause_text", "page", "section", "method", "score", "explanation", "recommendation"):
+        assert key in finding
+    assert finding["severity"] in ("high", "medium", "low", "info")
+    assert finding["method"] in ("phrase", "token", "fuzzy")
+
+
+def test_when_the_same_file_is_scanned_twice_then_finding_ids_are_stable():
+    a, b = scan(TEXTS[0]), scan(TEXTS[0].read_bytes(), name=TEXTS[0].name)
+    assert [f.id for f in a.findings] == [f.id for f in b.findings]
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in TEXTS])
+def test_when_a_sample_is_scanned_as_pdf_and_docx_then_it_finds_the_same_categories(stem):
+    cats = {fmt: {f.category for f in scan(SAMPLES / f"{stem}.{fmt}").findings} for fmt in ("txt", "pdf", "docx")}
+    assert cats["docx"] == cats["txt"]
+    assert len(cats["pdf"] & cats["txt"]) >= 0.9 * len(cats["txt"])
+
+
+def test_when_a_pdf_sample_is_scanned_then_findings_carry_their_page():
+    result = scan(SAMPLES / "msp-sla-best-effort.pdf")
+    assert result.pages > 1
+    pages = {f.page for f in result.findings}
+    assert len(pages) > 1 and all(1 <= p <= result.pages for p in pages)
+
+
+def test_when_documents_are_contracts_or_policies_then_kind_is_detected():
+    assert scan(SAMPLES / "cyber-policy-wording.txt").kind == "policy"
+    assert scan(SAMPLES / "msp-msa-car-dealership.txt").kind == "contract"
+
+
+def test_when_a_policy_is_scanned_then_contract_only_rules_do_not_fire():
+    result = scan(SAMPLES / "cyber-policy-wording.txt")
+    contract_only = {"liability-cap", "indemnification", "termination-for-convenience", "audit-rights"}
+    assert not {f.category for f in result.findings} & contract_only
+
+
+def test_when_a_category_filter_and_min_severity_are_given_then_only_those_findings_remain():
+    result = scan(SAMPLES / "msp-msa-car-dealership.txt", categories={"liability-uncapped"}, min_severity="high")
+    assert result.findings
+    assert {f.category for f in result.findings} == {"liability-uncapped"}
+    assert all(f.severity.value == "high" for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "code"),
+    [
+        (b"", "empty.txt", "empty"),
+        (b"\x00\x13\x88\xff" * 300, "random.pdf", "unsupported-format"),
+        (None, "locked.pdf", "encrypted"),
+        (None, "truncated.pdf", "corrupt"),
+    ],
+)
+def test_when_input_is_bad_then_scan_returns_a_specific_error_not_an_exception(data, name, code):
+    if name == "locked.pdf":
+        data = encrypt_pdf(make_pdf(["Hello"]))
+    elif name == "truncated.pdf":
+        data = make_pdf(["Hello world"] * 3)[:300]
+    result = scan(data, name=name)
+    assert isinstance(result, ScanResult)
+    assert result.error_code == code, result.error
+    assert result.error and result.findings == []
+
+
+def test_when_a_path_does_not_exist_then_error_is_not_found(tmp_path):
+    result = scan(tmp_path / "nope.pdf")
+    assert result.error_code == "not-found"
+
+
+def test_when_the_spacy_component_is_added_then_findings_are_in_doc_spans():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("clausecheck")  # registered through the spacy_factories entry point
+    doc = nlp("In no event shall Provider's aggregate liability exceed the fees paid in the prior twelve months.")
+    spans = doc.spans["clausecheck"]
+    assert "liability-cap" in {s.label_ for s in spans}
+    assert all(s.id_ for s in spans)
+    assert all(isinstance(f, Finding) for f in doc.user_data["clausecheck"])
