@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         }
     print(f"{'engine':12} {'docs':>5} {'pages':>6} {'sim mean':>9} {'median':>7} {'min':>6} {'pages/s':>8}")
     for engine, r in results.items():
-        print(f"{engine:12} {r['documents']:5} {r['pages']:6} {r['similarity_mean']:9.4f} {r['similarity_median']:7.4f} "
-              f"{r['similarity_min']:6.4f} {r['pages_per_second']:8.1f}")
+        print(
+            f"{engine:12} {r['documents']:5} {r['pages']:6} {r['similarity_mean']:9.4f} {r['similarity_median']:7.4f} "
+            f"{r['similarity_min']:6.4f} {r['pages_per_second']:8.1f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -43,7 +43,9 @@ def find_missing(findings: list[Finding], kind: str, rules: RuleSet) -> list[Mis
         return []
     present = {f.category for f in findings}
     return [
-        MissingClause(category=e.category, severity=e.severity, explanation=e.explanation, recommendation=e.recommendation)
+        MissingClause(
+            category=e.category, severity=e.severity, explanation=e.explanation, recommendation=e.recommendation
+        )
         for e in getattr(rules.expectations, kind)
         if e.category not in present
     ]

@@ -29,9 +29,16 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[ScanResult]]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+
             def onerror(exc: OSError) -> None:
-                problems.append(ScanResult(path=str(exc.filename), error=f"folder cannot be read: {exc.strerror}",
-                                           error_code=ErrorCode.UNREADABLE.value))
+                problems.append(
+                    ScanResult(
+                        path=str(exc.filename),
+                        error=f"folder cannot be read: {exc.strerror}",
+                        error_code=ErrorCode.UNREADABLE.value,
+                    )
+                )
+
             for root, dirs, names in os.walk(p, onerror=onerror):  # symlinked folders are not followed
                 dirs.sort()
                 files += [Path(root, n) for n in sorted(names) if Path(n).suffix.lower() in SUPPORTED_SUFFIXES]
@@ -53,13 +60,28 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "markdown"]), default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
 @click.option("--category", "categories", multiple=True, help="Only these categories (repeatable).")
 @click.option("--min-severity", type=click.Choice(SEVERITIES), help="Only findings at or above this severity.")
-@click.option("--fail-on", type=click.Choice([*SEVERITIES, "never"]), default="never", show_default=True,
-              help="Exit 1 when a finding at or above this severity is reported.")
-@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine.")
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity is reported.",
+)
+@click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
 @click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
 @click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
 def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
@@ -67,7 +89,8 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
     from rich.console import Console
 
     from . import report
-    from .scanner import get_engine, scan as scan_one
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
 
     try:
         rules = get_engine(patterns).rules
@@ -75,7 +98,9 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
         _fail(exc)
     unknown = set(categories) - set(rules.categories)
     if unknown:
-        raise click.BadParameter(f"unknown category {', '.join(sorted(unknown))}; see 'clausecheck rules list'", param_hint="--category")
+        raise click.BadParameter(
+            f"unknown category {', '.join(sorted(unknown))}; see 'clausecheck rules list'", param_hint="--category"
+        )
 
     files, results = collect(paths)
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
@@ -88,16 +113,29 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
         if len(files) > 1 and sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                TextColumn("{task.fields[name]}"), console=err, transient=True)
+            progress = Progress(
+                TextColumn("scanning"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[name]}"),
+                console=err,
+                transient=True,
+            )
             progress.start()
             task = progress.add_task("scan", total=len(files), name="")
         try:
             for f in files:
                 if progress:
                     progress.update(task, name=f.name)
-                r = scan_one(f, engine=engine, kind=kind, categories=set(categories) or None,
-                             min_severity=min_severity, patterns=patterns)
+                r = scan_one(
+                    f,
+                    engine=engine,
+                    kind=kind,
+                    categories=set(categories) or None,
+                    min_severity=min_severity,
+                    patterns=patterns,
+                )
                 results.append(r)
                 if fmt == "jsonl":  # streamed as each file finishes
                     out.write(report.to_jsonl_line(r))
@@ -145,14 +183,26 @@ def rules_list(patterns, fmt) -> None:
     except RuleError as exc:
         _fail(exc)
     if fmt == "json":
-        rows = [{"id": r.id, "category": r.category, "severity": r.severity.value, "applies_to": r.applies_to,
-                 "title": r.title, "patterns": len(r.patterns), "source": rs.sources[r.id]} for r in rs.rules]
+        rows = [
+            {
+                "id": r.id,
+                "category": r.category,
+                "severity": r.severity.value,
+                "applies_to": r.applies_to,
+                "title": r.title,
+                "patterns": len(r.patterns),
+                "source": rs.sources[r.id],
+            }
+            for r in rs.rules
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(rs.rules)} rules in {len(rs.families)} files, {len({r.category for r in rs.rules})} categories")
+    table = Table(
+        title=f"{len(rs.rules)} rules in {len(rs.families)} files, {len({r.category for r in rs.rules})} categories"
+    )
     for col in ("id", "category", "severity", "applies to", "title", "source"):
         table.add_column(col)
     for r in rs.rules:

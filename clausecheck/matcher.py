@@ -8,6 +8,7 @@ hits of one category in one sentence merged into one.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from bisect import bisect_right
@@ -119,8 +120,9 @@ class RuleMatcher:
 
     # --- matching --------------------------------------------------------------------------
 
-    def raw_hits(self, text: str, sentences: list[tuple[int, int]], kind: str = "unknown",
-                 skip: frozenset[int] = frozenset()) -> list[Hit]:
+    def raw_hits(
+        self, text: str, sentences: list[tuple[int, int]], kind: str = "unknown", skip: frozenset[int] = frozenset()
+    ) -> list[Hit]:
         """Every pattern match that passes its rule's context, before merging. Sentences whose
         index is in ``skip`` (heading lines: "7. Limitation of Liability") give no hits."""
         if not sentences:
@@ -179,7 +181,7 @@ class RuleMatcher:
         idx = doc.to_array("IDX").astype(np.int64)
         local = np.asarray(starts[bisect_right(starts, cs) - 1 : bisect_right(starts, ce - 1)], dtype=np.int64) - cs
         bounds = np.unique(np.concatenate(([0], np.searchsorted(idx, local), [len(doc)])))
-        ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        ranges = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
         if self.unanchored:
             return ranges
         arrays = doc.to_array(["LOWER", "LEMMA"])
@@ -276,5 +278,15 @@ def _combine(group: list[Hit]) -> Hit:
         if h.start < end and h.end > start:
             start, end = min(start, h.start), max(end, h.end)
     others = tuple(sorted({h.rule.id for h in group} - {best.rule.id}))
-    return Hit(best.rule, best.pattern, best.method, best.score, start, end,
-               best.sentence, max(h.last_sentence for h in group), best.severity, others)
+    return Hit(
+        best.rule,
+        best.pattern,
+        best.method,
+        best.score,
+        start,
+        end,
+        best.sentence,
+        max(h.last_sentence for h in group),
+        best.severity,
+        others,
+    )

@@ -17,8 +17,24 @@ from .model import SCHEMA_VERSION, ScanResult, Severity
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 CSV_FIELDS = [
-    "file", "sha256", "kind", "error", "finding_id", "rule_id", "category", "severity", "page",
-    "section", "start", "end", "text", "clause_text", "method", "score", "explanation", "recommendation",
+    "file",
+    "sha256",
+    "kind",
+    "error",
+    "finding_id",
+    "rule_id",
+    "category",
+    "severity",
+    "page",
+    "section",
+    "start",
+    "end",
+    "text",
+    "clause_text",
+    "method",
+    "score",
+    "explanation",
+    "recommendation",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,10 +82,20 @@ def to_csv(results: Iterable[ScanResult]) -> str:
             writer.writerow({k: safe_cell(v) for k, v in base.items()})
         for f in r.findings:
             row = {
-                **base, "finding_id": f.id, "rule_id": f.rule_id, "category": f.category,
-                "severity": f.severity.value, "page": f.page, "section": f.section.label(),
-                "start": f.start, "end": f.end, "text": f.text, "clause_text": f.clause_text,
-                "method": f.method, "score": f.score, "explanation": f.explanation,
+                **base,
+                "finding_id": f.id,
+                "rule_id": f.rule_id,
+                "category": f.category,
+                "severity": f.severity.value,
+                "page": f.page,
+                "section": f.section.label(),
+                "start": f.start,
+                "end": f.end,
+                "text": f.text,
+                "clause_text": f.clause_text,
+                "method": f.method,
+                "score": f.score,
+                "explanation": f.explanation,
                 "recommendation": f.recommendation,
             }
             writer.writerow({k: safe_cell(v) for k, v in row.items()})
@@ -101,14 +127,29 @@ def to_markdown(results: list[ScanResult]) -> str:
             lines.append(f"\n> Warning: {_md(w)}")
         if r.missing:
             lines += ["", "### Missing clauses", ""]
-            lines += [f"- **{m.category}** ({m.severity.value}): {_md(m.explanation)} *{_md(m.recommendation)}*" for m in r.missing]
+            lines += [
+                f"- **{m.category}** ({m.severity.value}): {_md(m.explanation)} *{_md(m.recommendation)}*"
+                for m in r.missing
+            ]
         if r.findings:
-            lines += ["", "### Findings", "", "| severity | category | page | section | text |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                "### Findings",
+                "",
+                "| severity | category | page | section | text |",
+                "|---|---|---|---|---|",
+            ]
             for f in r.findings:
-                lines.append(f"| {f.severity.value} | {f.category} | {f.page or ''} | {_md(f.section.label())} | {_md(f.clause_text[:300])} |")
+                lines.append(
+                    f"| {f.severity.value} | {f.category} | {f.page or ''} | {_md(f.section.label())} "
+                    f"| {_md(f.clause_text[:300])} |"
+                )
             lines += ["", "### Explanations", ""]
             for f in r.findings:
-                lines.append(f"- **{f.title}** ({f.rule_id}, {f.severity.value}): {_md(f.explanation)} Recommendation: {_md(f.recommendation)}")
+                lines.append(
+                    f"- **{f.title}** ({f.rule_id}, {f.severity.value}): {_md(f.explanation)} "
+                    f"Recommendation: {_md(f.recommendation)}"
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -123,7 +164,11 @@ def print_table(results: list[ScanResult], console) -> None:
         if r.error:
             console.print(f"[bold]{escape(r.path)}[/bold]: [red]error[/red] ({r.error_code}): {escape(r.error)}")
             continue
-        table = Table(title=f"{r.path}  ·  {r.kind}, {r.pages} page(s), {len(r.findings)} finding(s)", title_justify="left", expand=True)
+        table = Table(
+            title=f"{r.path}  ·  {r.kind}, {r.pages} page(s), {len(r.findings)} finding(s)",
+            title_justify="left",
+            expand=True,
+        )
         table.add_column("sev", no_wrap=True, width=6)
         table.add_column("category", no_wrap=True, width=28)
         table.add_column("page", justify="right", width=4)
@@ -136,7 +181,13 @@ def print_table(results: list[ScanResult], console) -> None:
                 lo = max(0, a - 150)
                 clause, a, b = "…" + clause[lo : lo + 400] + "…", a - lo + 1, b - lo + 1
             shown = escape(clause[:a]) + "[bold underline]" + escape(clause[a:b]) + "[/]" + escape(clause[b:])
-            table.add_row(f"[{_STYLE[f.severity.value]}]{f.severity.value}[/]", f.category, str(f.page or ""), escape(f.section.label()), shown)
+            table.add_row(
+                f"[{_STYLE[f.severity.value]}]{f.severity.value}[/]",
+                f.category,
+                str(f.page or ""),
+                escape(f.section.label()),
+                shown,
+            )
         console.print(table)
         for w in r.warnings:
             console.print(f"  [yellow]warning:[/yellow] {escape(w)}")

@@ -193,7 +193,9 @@ def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise RuleError([RuleIssue(str(path), line, None, "-", f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise RuleError(
+            [RuleIssue(str(path), line, None, "-", f"invalid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
 
 
 def _validate(model: type[BaseModel], data: Any, root: yaml.Node | None, file: str, prefix: tuple = ()):
@@ -221,8 +223,16 @@ def _validate(model: type[BaseModel], data: Any, root: yaml.Node | None, file: s
 class RuleSet:
     """All rules and the data files beside them, validated."""
 
-    def __init__(self, rules: list[Rule], categories: dict[str, Category], kinds: KindsFile,
-                 expectations: ExpectationsFile, sources: dict[str, str], digest: str, directory: Path | None):
+    def __init__(
+        self,
+        rules: list[Rule],
+        categories: dict[str, Category],
+        kinds: KindsFile,
+        expectations: ExpectationsFile,
+        sources: dict[str, str],
+        digest: str,
+        directory: Path | None,
+    ):
         self.rules = rules
         self.by_id = {r.id: r for r in rules}
         self.categories = categories
@@ -296,11 +306,27 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
                 continue
             where = f"{file.name}:{_line(rule_node)}"
             if rule.id in sources:
-                issues.append(RuleIssue(str(file), _line(rule_node), rule.id, "id", f"duplicate id: already defined at {sources[rule.id]}"))
+                issues.append(
+                    RuleIssue(
+                        str(file),
+                        _line(rule_node),
+                        rule.id,
+                        "id",
+                        f"duplicate id: already defined at {sources[rule.id]}",
+                    )
+                )
                 continue
             if categories and rule.category not in categories:
                 cat_line = _line(_node_at(rule_node, ("category",)))
-                issues.append(RuleIssue(str(file), cat_line, rule.id, "category", f"unknown category {rule.category!r}; see categories.yaml"))
+                issues.append(
+                    RuleIssue(
+                        str(file),
+                        cat_line,
+                        rule.id,
+                        "category",
+                        f"unknown category {rule.category!r}; see categories.yaml",
+                    )
+                )
                 continue
             issues.extend(_check_tokens(rule, rule_node, str(file)))
             sources[rule.id] = where
@@ -308,7 +334,15 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     for kind_name in ("contract", "policy"):
         for j, exp in enumerate(getattr(expectations, kind_name)):
             if categories and exp.category not in categories:
-                issues.append(RuleIssue(str(directory / "expectations.yaml"), None, None, f"{kind_name}[{j}].category", f"unknown category {exp.category!r}"))
+                issues.append(
+                    RuleIssue(
+                        str(directory / "expectations.yaml"),
+                        None,
+                        None,
+                        f"{kind_name}[{j}].category",
+                        f"unknown category {exp.category!r}",
+                    )
+                )
     if issues:
         raise RuleError(issues)
     for special in sorted(SPECIAL_FILES):
@@ -337,9 +371,16 @@ def _check_tokens(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[Ru
             gap = re.fullmatch(r"\{\s*(\d*)\s*,\s*(\d*)\s*\}", str(tok.get("OP", "")))
             if gap and set(tok) == {"OP"} and (not gap.group(2) or int(gap.group(2)) > MAX_GAP):
                 node = _node_at(rule_node, ("patterns", j, "tokens", k))
-                issues.append(RuleIssue(file, _line(node), rule.id, f"patterns[{j}].tokens[{k}].OP",
-                                        f"a gap of any tokens may span at most {{0,{MAX_GAP}}} (spaCy's cost grows "
-                                        "exponentially with it); use OP \"*\", which stays inside the sentence"))
+                issues.append(
+                    RuleIssue(
+                        file,
+                        _line(node),
+                        rule.id,
+                        f"patterns[{j}].tokens[{k}].OP",
+                        f"a gap of any tokens may span at most {{0,{MAX_GAP}}} (spaCy's cost grows "
+                        'exponentially with it); use OP "*", which stays inside the sentence',
+                    )
+                )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -347,5 +388,7 @@ def _check_tokens(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[Ru
         except (MatchPatternError, ValueError, TypeError) as exc:
             node = _node_at(rule_node, ("patterns", j, "tokens"))
             msg = " ".join(str(exc).split())
-            issues.append(RuleIssue(file, _line(node), rule.id, f"patterns[{j}].tokens", f"invalid token pattern: {msg[:300]}"))
+            issues.append(
+                RuleIssue(file, _line(node), rule.id, f"patterns[{j}].tokens", f"invalid token pattern: {msg[:300]}")
+            )
     return issues

@@ -100,13 +100,21 @@ def scan(
         else:
             doc, data = read_path(source, engine, max_bytes)
     except ReadError as exc:
-        return ScanResult(path=label, sha256=hashlib.sha256(data).hexdigest() if data else None,
-                          error=exc.message, error_code=exc.code.value,
-                          timings={"total_ms": _ms(t0)})
+        return ScanResult(
+            path=label,
+            sha256=hashlib.sha256(data).hexdigest() if data else None,
+            error=exc.message,
+            error_code=exc.code.value,
+            timings={"total_ms": _ms(t0)},
+        )
     except Exception as exc:  # a reader bug must not end a batch; say what happened
-        return ScanResult(path=label, sha256=hashlib.sha256(data).hexdigest() if data else None,
-                          error=f"internal error while reading: {type(exc).__name__}: {exc}",
-                          error_code=ErrorCode.INTERNAL.value, timings={"total_ms": _ms(t0)})
+        return ScanResult(
+            path=label,
+            sha256=hashlib.sha256(data).hexdigest() if data else None,
+            error=f"internal error while reading: {type(exc).__name__}: {exc}",
+            error_code=ErrorCode.INTERNAL.value,
+            timings={"total_ms": _ms(t0)},
+        )
     digest = hashlib.sha256(data).hexdigest()
     timings["read_ms"] = _ms(t0)
 

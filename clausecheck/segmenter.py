@@ -11,6 +11,7 @@ clause start, a heading or a blank line, and do not break after legal abbreviati
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ _NUMBERING = re.compile(
     r"""[ \t]*(?:
       (?P<article>(?:ARTICLE|Article)[ \t]+(?:[IVXLC]+|\d{1,3})\b\.?)
     | (?P<section>(?:SECTION|Section|Sec\.|§)[ \t]*\d{1,3}(?:\.\d{1,3})*\.?)
-    | (?P<schedule>(?:SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix|PART|Part)[ \t]+(?:\d{1,3}(?:\.\d{1,3})*|[A-Z]|[IVX]{1,5})\b\.?)
+    | (?P<schedule>(?:SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix|PART|Part)
+        [ \t]+(?:\d{1,3}(?:\.\d{1,3})*|[A-Z]|[IVX]{1,5})\b\.?)
     | (?P<decimal>\d{1,3}(?:\.\d{1,3})+\.?|\d{1,2}\.)(?=[ \t]|$)
     | (?P<paren>\((?:[a-z]{1,4}|[A-Z]{1,3}|\d{1,3})\))(?=[ \t]|$)
     | (?P<dotted>(?:[a-z]|[A-Z]|[ivx]{1,4}|\d{1,2})\)|[A-Z]\.)(?=[ \t])
@@ -31,16 +33,115 @@ _NUMBERING = re.compile(
     re.VERBOSE,
 )
 _ROMAN = re.compile(r"^(?:x{0,3})(?:ix|iv|v?i{0,3})$", re.IGNORECASE)
-_SMALL_WORDS = {"of", "and", "the", "to", "for", "in", "on", "or", "a", "an", "by", "with", "at", "as", "from", "&", "its", "under"}
+_SMALL_WORDS = {
+    "of",
+    "and",
+    "the",
+    "to",
+    "for",
+    "in",
+    "on",
+    "or",
+    "a",
+    "an",
+    "by",
+    "with",
+    "at",
+    "as",
+    "from",
+    "&",
+    "its",
+    "under",
+}
 _LINE_END_OK = tuple('.:;!?"”’)]')
 _SENT_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|[.!?][\"'”’)\]]*$")
 _ABBREVIATIONS = {
-    "inc", "ltd", "co", "corp", "llc", "l.l.c", "l.p", "lp", "n.a", "plc", "u.s", "u.s.a", "u.k", "e.u",
-    "no", "nos", "sec", "secs", "art", "para", "paras", "cl", "sch", "exh", "ex", "e.g", "i.e", "seq",
-    "et", "al", "etc", "viz", "cf", "vs", "v", "mr", "mrs", "ms", "dr", "st", "ave", "jr", "sr", "approx",
-    "dept", "est", "fig", "p", "pp", "ch", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-    "oct", "nov", "dec", "min", "max", "govt", "assn", "bros", "s.a", "n.v", "b.v", "a.g", "pty", "c.f.r",
-    "u.s.c", "rev", "incl", "int'l", "mfg", "natl", "ref", "reg", "regs", "subs", "sub", "cal", "del",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "llc",
+    "l.l.c",
+    "l.p",
+    "lp",
+    "n.a",
+    "plc",
+    "u.s",
+    "u.s.a",
+    "u.k",
+    "e.u",
+    "no",
+    "nos",
+    "sec",
+    "secs",
+    "art",
+    "para",
+    "paras",
+    "cl",
+    "sch",
+    "exh",
+    "ex",
+    "e.g",
+    "i.e",
+    "seq",
+    "et",
+    "al",
+    "etc",
+    "viz",
+    "cf",
+    "vs",
+    "v",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "ave",
+    "jr",
+    "sr",
+    "approx",
+    "dept",
+    "est",
+    "fig",
+    "p",
+    "pp",
+    "ch",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "min",
+    "max",
+    "govt",
+    "assn",
+    "bros",
+    "s.a",
+    "n.v",
+    "b.v",
+    "a.g",
+    "pty",
+    "c.f.r",
+    "u.s.c",
+    "rev",
+    "incl",
+    "int'l",
+    "mfg",
+    "natl",
+    "ref",
+    "reg",
+    "regs",
+    "subs",
+    "sub",
+    "cal",
+    "del",
 }
 
 
@@ -143,17 +244,14 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
             prev_line, prev_was_start = "", False
             continue
         follows_break = (
-            not prev_line
-            or prev_was_start
-            or prev_line.rstrip().endswith(_LINE_END_OK)
-            or len(prev_line.strip()) < 50
+            not prev_line or prev_was_start or prev_line.rstrip().endswith(_LINE_END_OK) or len(prev_line.strip()) < 50
         )
         is_start = False
         m = _NUMBERING.match(line) if follows_break else None
         if m:
             kind = m.lastgroup
             label = m.group(kind).strip()
-            rest = line[m.end():].strip()
+            rest = line[m.end() :].strip()
             style = _numbering_style(kind, label, last_label)
             last_label[style.replace("roman", "alpha")] = label.strip("().")
             heading = None
@@ -162,7 +260,14 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
                 heading = head.strip(" -–—").rstrip(".") or None
             if kind in ("article", "schedule") and not rest:
                 heading = None
-            starts.append((pos + len(line) - len(line.lstrip()), label.rstrip(".") if kind != "decimal" or "." in label.rstrip(".") else label.rstrip("."), style, heading))
+            starts.append(
+                (
+                    pos + len(line) - len(line.lstrip()),
+                    label.rstrip("."),
+                    style,
+                    heading,
+                )
+            )
             if heading and (rest == heading or rest.rstrip(".") == heading):
                 hard_breaks.append(pos + len(line))
             is_start = True
@@ -171,7 +276,10 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
             hard_breaks.append(pos + len(line))
             is_start = True
         # a numbered line only opens the next line when it ends there (a heading, a short item)
-        prev_line, prev_was_start = line, is_start and (len(stripped) < 50 or bool(hard_breaks and hard_breaks[-1] == pos + len(line)))
+        prev_line, prev_was_start = (
+            line,
+            is_start and (len(stripped) < 50 or bool(hard_breaks and hard_breaks[-1] == pos + len(line))),
+        )
 
     clauses: list[Clause] = []
     stack: list[tuple[str, str | None, str | None]] = []  # (style, number, heading)
@@ -179,7 +287,7 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
         end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
         styles = [s for s, _, _ in stack]
         if style in styles:
-            del stack[styles.index(style):]
+            del stack[styles.index(style) :]
         elif style == "heading" or style in ("article", "schedule"):
             # a plain heading or article closes numbered lists under the previous heading
             while stack and stack[-1][0] not in ("article", "schedule"):
@@ -206,7 +314,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     # a bare number label at the start of a line: "1." / "5.2." / "(a)."
     line_start = text.rfind("\n", 0, i) + 1
     before = text[line_start:i].strip()
-    return (not before or before.endswith((".", ":", ";", "!", "?"))) and re.fullmatch(r"\d{1,3}(\.\d{1,3})*|[ivx]{1,4}|[a-z]", word) is not None
+    return (not before or before.endswith((".", ":", ";", "!", "?"))) and re.fullmatch(
+        r"\d{1,3}(\.\d{1,3})*|[ivx]{1,4}|[a-z]", word
+    ) is not None
 
 
 def split_sentences(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
@@ -256,9 +366,7 @@ _NEXT_WORD = re.compile(r"\s*([a-z])")
 def _continues(text: str, blank: re.Match) -> bool:
     """A blank line inside a sentence (a page break in extracted text): "to, and / the right"."""
     before = text[: blank.start()].rstrip()
-    return bool(before) and (before[-1].isalnum() or before[-1] == ",") and bool(
-        _NEXT_WORD.match(text, blank.end())
-    )
+    return bool(before) and (before[-1].isalnum() or before[-1] == ",") and bool(_NEXT_WORD.match(text, blank.end()))
 
 
 def segment(text: str) -> Segments:
@@ -269,7 +377,7 @@ def segment(text: str) -> Segments:
     breaks.update(m.start() for m in _BLANK_LINE.finditer(text) if not _continues(text, m))
     sentences: list[tuple[int, int]] = []
     ordered = sorted(breaks)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         split_sentences(text, a, b, sentences)
     ends = {len(text[:e].rstrip()) for e in heading_ends}
     headings = {i for i, (_, e) in enumerate(sentences) if e in ends}

@@ -73,4 +73,6 @@ def sample_labels() -> list[dict]:
     return [json.loads(line) for line in (SAMPLES / "labels.jsonl").open(encoding="utf-8")]
 
 
-needs_cuad = pytest.mark.skipif(not (CUAD / "docs.jsonl").exists(), reason="shared/corpus/cuad-dev is not beside the repo")
+needs_cuad = pytest.mark.skipif(
+    not (CUAD / "docs.jsonl").exists(), reason="shared/corpus/cuad-dev is not beside the repo"
+)

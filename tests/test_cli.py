@@ -40,8 +40,18 @@ def batch(tmp_path):
 def test_when_a_folder_with_bad_files_is_scanned_then_each_gets_a_specific_error_and_the_rest_are_scanned(batch):
     result = run("scan", str(batch), "--format", "jsonl")
     assert result.exit_code == 0
-    rows = {json.loads(line)["path"].replace(str(batch) + "/", ""): json.loads(line) for line in result.stdout.splitlines()}
-    assert set(rows) == {"empty.txt", "random.pdf", "locked.pdf", "truncated.pdf", "latin.txt", "good/sla.txt", "good/policy.pdf"}
+    rows = {
+        json.loads(line)["path"].replace(str(batch) + "/", ""): json.loads(line) for line in result.stdout.splitlines()
+    }
+    assert set(rows) == {
+        "empty.txt",
+        "random.pdf",
+        "locked.pdf",
+        "truncated.pdf",
+        "latin.txt",
+        "good/sla.txt",
+        "good/policy.pdf",
+    }
     assert rows["empty.txt"]["error_code"] == "empty"
     assert rows["random.pdf"]["error_code"] == "unsupported-format"
     assert rows["locked.pdf"]["error_code"] == "encrypted"
@@ -70,7 +80,7 @@ def test_when_format_is_csv_then_one_row_per_finding():
 def test_csv_cells_that_look_like_formulas_are_neutralised():
     from clausecheck.report import safe_cell
 
-    assert safe_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert safe_cell("+1") == "'+1" and safe_cell("@SUM") == "'@SUM" and safe_cell("-2") == "'-2"
     assert safe_cell("Provider shall") == "Provider shall"
 
@@ -118,7 +128,11 @@ def test_rules_list_validate_and_test_work_on_the_bundled_library():
 
 
 def test_python_dash_m_runs_the_cli_and_stdout_carries_only_the_output():
-    proc = subprocess.run([sys.executable, "-m", "clausecheck", "scan", SLA, "--format", "jsonl"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "clausecheck", "scan", SLA, "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = proc.stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["path"] == SLA

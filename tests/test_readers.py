@@ -18,6 +18,7 @@ TEXT = "1. Services\r\nProvider shall use commercially reasonable efforts.\r\n\r
 
 # --- plain text ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("data", "encoding"),
     [
@@ -61,6 +62,7 @@ def test_when_file_is_too_large_then_error_is_too_large():
 
 
 # --- sniffing --------------------------------------------------------------------------------
+
 
 def test_when_pdf_is_named_docx_then_it_is_read_as_pdf_with_a_warning():
     doc = read_bytes(make_pdf(["The Customer shall pay."]), "contract.docx")
@@ -125,7 +127,7 @@ def test_when_a_word_is_hyphenated_at_a_line_end_then_it_is_joined(engine):
 
 
 def test_when_text_has_ligatures_then_they_are_expanded_and_offsets_map_back():
-    text, source, pages, builder = build_text(["The ﬁrst ﬂoor oﬃce.\n"])
+    text, source, _pages, builder = build_text(["The ﬁrst ﬂoor oﬃce.\n"])
     assert text.startswith("The first floor office.")
     i = text.index("office")
     assert source[builder.map.to_source(i)] == "o"
@@ -178,6 +180,7 @@ def test_when_real_cuad_pdfs_are_read_then_text_matches_cuad_text(engine):
 
 # --- DOCX --------------------------------------------------------------------------------------
 
+
 def _numbered_list(document, items: list[str], fmt: str = "lowerLetter", text: str = "(%1)"):
     """Add paragraphs numbered by a real Word numbering definition."""
     from docx.oxml import parse_xml
@@ -211,7 +214,9 @@ def test_when_docx_has_paragraphs_lists_tables_and_headers_then_body_is_read_in_
 
     doc = read_bytes(make_docx(build), "a.docx")
     assert "MUST NOT APPEAR" not in doc.text
-    assert doc.text.index("LIMITATION") < doc.text.index("(a) maintain backups;") < doc.text.index("(b) train its staff.")
+    assert (
+        doc.text.index("LIMITATION") < doc.text.index("(a) maintain backups;") < doc.text.index("(b) train its staff.")
+    )
     assert "Service\tUptime\nEmail\t99.9%" in doc.text
     assert doc.text.endswith("End of agreement.")
 

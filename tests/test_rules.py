@@ -79,7 +79,9 @@ def test_when_a_token_pattern_is_invalid_then_spacy_validation_is_reported(patte
 
 
 def test_when_a_token_gap_is_too_wide_then_it_is_refused(patterns_dir):
-    body = GOOD_RULE.replace('- phrase: "aggregate liability"', '- tokens: [{LOWER: liability}, {OP: "{0,30}"}, {LOWER: exceed}]')
+    body = GOOD_RULE.replace(
+        '- phrase: "aggregate liability"', '- tokens: [{LOWER: liability}, {OP: "{0,30}"}, {LOWER: exceed}]'
+    )
     errors = _errors(patterns_dir, body)
     assert "patterns[0].tokens[1].OP: a gap of any tokens may span at most" in errors[0]
 
@@ -97,7 +99,9 @@ def test_when_yaml_is_malformed_then_the_line_is_given(patterns_dir):
 
 
 def test_when_several_rules_are_wrong_then_every_problem_is_listed(patterns_dir):
-    second = GOOD_RULE.split("rules:\n", 1)[1].replace("TEST-001", "TEST-002").replace("severity: medium", "severity: x")
+    second = (
+        GOOD_RULE.split("rules:\n", 1)[1].replace("TEST-001", "TEST-002").replace("severity: medium", "severity: x")
+    )
     body = GOOD_RULE.replace("title: A test rule", "title: ''") + second
     errors = _errors(patterns_dir, body)
     assert {e.split(": ")[1] for e in errors} == {"TEST-001", "TEST-002"}

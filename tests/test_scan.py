@@ -29,13 +29,41 @@ def test_when_a_text_sample_is_scanned_then_every_finding_indexes_the_file(path)
 
 def test_scan_result_has_every_field_of_the_architecture_contract():
     result = scan(TEXTS[0]).model_dump(mode="json")
-    for key in ("schema_version", "path", "sha256", "kind", "pages", "chars", "findings", "missing", "values",
-                "warnings", "error", "timings"):
+    for key in (
+        "schema_version",
+        "path",
+        "sha256",
+        "kind",
+        "pages",
+        "chars",
+        "findings",
+        "missing",
+        "values",
+        "warnings",
+        "error",
+        "timings",
+    ):
         assert key in result
     assert result["schema_version"] == SCHEMA_VERSION
     finding = result["findings"][0]
-    for key in ("id", "rule_id", "category", "severity", "start", "end", "text", "clause_start", "clause_end",
-                "clause_text", "page", "section", "method", "score", "explanation", "recommendation"):
+    for key in (
+        "id",
+        "rule_id",
+        "category",
+        "severity",
+        "start",
+        "end",
+        "text",
+        "clause_start",
+        "clause_end",
+        "clause_text",
+        "page",
+        "section",
+        "method",
+        "score",
+        "explanation",
+        "recommendation",
+    ):
         assert key in finding
     assert finding["severity"] in ("high", "medium", "low", "info")
     assert finding["method"] in ("phrase", "token", "fuzzy")

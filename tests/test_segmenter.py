@@ -30,7 +30,10 @@ def _sentences(text):
 
 def test_when_text_has_legal_abbreviations_then_sentences_do_not_break_there():
     sents = _sentences(CONTRACT)
-    assert "This applies to Acme Inc. and to its U.S. affiliates, e.g. Acme Ltd., under Sec. 5 et seq. of the Code, i.e. always." in sents
+    assert (
+        "This applies to Acme Inc. and to its U.S. affiliates, e.g. Acme Ltd., under Sec. 5 et seq. of the Code, i.e. always."
+        in sents
+    )
     assert any(s.startswith("4.2 Cap.") for s in sents) or "4.2 Cap." in sents
     assert not any(s.strip() in ("Inc.", "U.S.", "e.g.", "No.") for s in sents)
 

@@ -26,7 +26,14 @@ __all__ = [
 ]
 
 MAX_BYTES = 100 * 1024 * 1024
-SUPPORTED_SUFFIXES = {".pdf": "pdf", ".docx": "docx", ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+SUPPORTED_SUFFIXES = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
 _IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -45,13 +52,18 @@ def sniff(data: bytes, suffix: str = "") -> str:
             raise ReadError(ErrorCode.CORRUPT, "a damaged ZIP archive, not a readable document") from None
         if "word/document.xml" in names or suffix == ".docx":
             return "docx"
-        what = "an Excel workbook" if "xl/workbook.xml" in names else (
-            "a PowerPoint presentation" if "ppt/presentation.xml" in names else "a ZIP archive")
+        what = (
+            "an Excel workbook"
+            if "xl/workbook.xml" in names
+            else ("a PowerPoint presentation" if "ppt/presentation.xml" in names else "a ZIP archive")
+        )
         raise ReadError(ErrorCode.UNSUPPORTED, f"unsupported format: {what}, not a PDF, DOCX or text file")
     if head.startswith(_OLE):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise ReadError(ErrorCode.ENCRYPTED, "the Word document is encrypted: it needs a password to open")
-        raise ReadError(ErrorCode.UNSUPPORTED, "unsupported format: a legacy Office file (.doc/.xls); save it as DOCX or PDF")
+        raise ReadError(
+            ErrorCode.UNSUPPORTED, "unsupported format: a legacy Office file (.doc/.xls); save it as DOCX or PDF"
+        )
     if head.startswith(b"{\\rtf"):
         raise ReadError(ErrorCode.UNSUPPORTED, "unsupported format: RTF; save it as DOCX or PDF")
     if head.startswith(_IMAGES):
@@ -63,7 +75,10 @@ def read_bytes(data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_by
     if not data:
         raise ReadError(ErrorCode.EMPTY, "the file is empty (0 bytes)")
     if len(data) > max_bytes:
-        raise ReadError(ErrorCode.TOO_LARGE, f"the file is {len(data) / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit")
+        raise ReadError(
+            ErrorCode.TOO_LARGE,
+            f"the file is {len(data) / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit",
+        )
     suffix = Path(name).suffix.lower()
     fmt = sniff(data, suffix)
     if fmt == "pdf":
@@ -89,7 +104,9 @@ def read_path(path: str | Path, engine: str = DEFAULT_ENGINE, max_bytes: int = M
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ReadError(ErrorCode.TOO_LARGE, f"the file is {size / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit")
+            raise ReadError(
+                ErrorCode.TOO_LARGE, f"the file is {size / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit"
+            )
         if path.is_dir():
             raise ReadError(ErrorCode.UNREADABLE, "is a folder, not a file")
         data = path.read_bytes()

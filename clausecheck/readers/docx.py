@@ -30,9 +30,23 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
 
 # --- list numbering ---------------------------------------------------------------------------
 
+
 def _roman(n: int) -> str:
-    vals = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-            (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+    vals = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ]
     out = []
     for v, s in vals:
         while n >= v:
@@ -125,6 +139,7 @@ def _num_pr(paragraph) -> tuple[str, int] | None:
 
 # --- body ---------------------------------------------------------------------------------------
 
+
 def _page_breaks(element) -> int:
     rendered = len(element.findall(f".//{W}lastRenderedPageBreak"))
     explicit = sum(1 for br in element.iter(f"{W}br") if br.get(f"{W}type") == "page")
@@ -171,7 +186,9 @@ def read_docx(data: bytes) -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors for damaged parts
-        raise ReadError(ErrorCode.CORRUPT, f"the DOCX file is damaged and cannot be opened ({type(exc).__name__}: {exc})") from None
+        raise ReadError(
+            ErrorCode.CORRUPT, f"the DOCX file is damaged and cannot be opened ({type(exc).__name__}: {exc})"
+        ) from None
 
     numbering = Numbering(document)
     blocks: list[str] = []
@@ -212,7 +229,6 @@ def read_docx(data: bytes) -> Document:
         pos += len(text) + len(PARAGRAPH_BREAK)
     full = PARAGRAPH_BREAK.join(parts)
     page_list = [
-        Page(num, start, pages[i + 1][1] if i + 1 < len(pages) else len(full))
-        for i, (num, start) in enumerate(pages)
+        Page(num, start, pages[i + 1][1] if i + 1 < len(pages) else len(full)) for i, (num, start) in enumerate(pages)
     ]
     return Document(text=full, format="docx", pages=page_list, source_text=full)

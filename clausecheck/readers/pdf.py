@@ -28,7 +28,9 @@ def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
         if "password" in msg:
             raise ReadError(ErrorCode.ENCRYPTED, "the PDF is encrypted: it needs a password to open") from None
         if "format" in msg or "file" in msg:
-            raise ReadError(ErrorCode.CORRUPT, "the PDF is damaged and cannot be opened (invalid or truncated file structure)") from None
+            raise ReadError(
+                ErrorCode.CORRUPT, "the PDF is damaged and cannot be opened (invalid or truncated file structure)"
+            ) from None
         raise ReadError(ErrorCode.CORRUPT, f"the PDF cannot be opened: {exc}") from None
 
 
@@ -50,7 +52,9 @@ def _pdfplumber_texts(data: bytes) -> list[str]:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             return [page.extract_text() or "" for page in pdf.pages]
     except Exception as exc:  # pdfminer raises many unrelated types for damaged files
-        raise ReadError(ErrorCode.CORRUPT, f"the PDF is damaged: pdfplumber could not read it ({type(exc).__name__})") from None
+        raise ReadError(
+            ErrorCode.CORRUPT, f"the PDF is damaged: pdfplumber could not read it ({type(exc).__name__})"
+        ) from None
 
 
 def page_texts(data: bytes, engine: str = DEFAULT_ENGINE) -> list[str]:
@@ -81,8 +85,7 @@ def read_pdf(data: bytes, engine: str = DEFAULT_ENGINE) -> Document:
     warnings = []
     if empty:
         warnings.append(
-            f"no text layer on page(s) {_ranges(empty)} (scanned?); OCR is not available, "
-            "so those pages were not read"
+            f"no text layer on page(s) {_ranges(empty)} (scanned?); OCR is not available, so those pages were not read"
         )
     return Document(
         text=text,

@@ -40,7 +40,8 @@ def decode(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
                 raise ReadError(
-                    ErrorCode.CORRUPT, f"text file starts with a {encoding} mark but is not valid {encoding}: {exc.reason}"
+                    ErrorCode.CORRUPT,
+                    f"text file starts with a {encoding} mark but is not valid {encoding}: {exc.reason}",
                 ) from None
     if b"\x00" in data:
         encoding = _bomless_utf16(data)
