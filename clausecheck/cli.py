@@ -220,7 +220,9 @@ def rules_validate(path) -> None:
         rs = load_rules(path)
     except RuleError as exc:
         _fail(exc)
-    click.echo(f"ok: {len(rs.rules)} rules valid")
+    for w in rs.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"ok: {len(rs.rules)} rules valid" + (f", {len(rs.warnings)} warning(s)" if rs.warnings else ""))
 
 
 @rules.command("test")

@@ -86,6 +86,7 @@ class RuleMatcher:
         # words (as hashes) that start some token pattern; a sentence without any is skipped
         self.anchors: dict[str, set[int]] = {"LOWER": set(), "LEMMA": set()}
         self.unanchored = False
+        self.uses_sent_start = False  # then sentence starts are marked on each chunk
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # W012 etc.: lemma patterns are built with the lemmatizer on purpose
             for rule in ruleset.rules:
@@ -109,6 +110,7 @@ class RuleMatcher:
                 self.lemma.add(key, [self.nlp(p.lemma)])
             elif p.tokens is not None:
                 self.tokens.add(key, [p.tokens], greedy="LONGEST")
+                self.uses_sent_start |= any("IS_SENT_START" in t or "SENT_START" in t for t in p.tokens)
                 anchor = pattern_anchor(p.tokens)
                 if anchor is None:
                     self.unanchored = True
@@ -155,7 +157,8 @@ class RuleMatcher:
             if si not in folded_cache:
                 folded_cache[si] = fold(text[sentences[si][0] : sentences[sj][1]])
             sent = folded_cache[si] if sj == si else fold(text[sentences[si][0] : sentences[sj][1]])
-            if compiled.require and not compiled.require.search(sent):
+            # a fuzzy phrase is its own evidence: its context words may be misspelt too
+            if compiled.require and method != "fuzzy" and not compiled.require.search(sent):
                 continue
             if compiled.exclude and compiled.exclude.search(sent):
                 continue
@@ -182,6 +185,10 @@ class RuleMatcher:
         local = np.asarray(starts[bisect_right(starts, cs) - 1 : bisect_right(starts, ce - 1)], dtype=np.int64) - cs
         bounds = np.unique(np.concatenate(([0], np.searchsorted(idx, local), [len(doc)])))
         ranges = [(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+        if self.uses_sent_start:
+            flags = np.full(len(doc), -1, dtype=np.int64)
+            flags[[a for a, _ in ranges]] = 1
+            doc.from_array(["SENT_START"], flags.astype(np.uint64).reshape(-1, 1))
         if self.unanchored:
             return ranges
         arrays = doc.to_array(["LOWER", "LEMMA"])
@@ -218,12 +225,17 @@ def pattern_anchor(tokens: list[dict]) -> tuple[str, list[str]] | None:
     for tok in tokens:
         if tok.get("OP") in ("?", "*") or str(tok.get("OP", "")).startswith("{0"):
             return None  # an optional first token: the match may start anywhere
-        for attr in ("LOWER", "LEMMA"):
+        for attr in ("LOWER", "LEMMA", "ORTH", "TEXT"):
             value = tok.get(attr)
             if isinstance(value, str):
-                return attr, [value]
-            if isinstance(value, dict) and list(value) == ["IN"]:
-                return attr, [str(v) for v in value["IN"]]
+                values = [value]
+            elif isinstance(value, dict) and list(value) == ["IN"]:
+                values = [str(v) for v in value["IN"]]
+            else:
+                continue
+            if attr in ("ORTH", "TEXT"):  # exact text implies its lower-case form
+                return "LOWER", [v.lower() for v in values]
+            return attr, values
         return None
     return None
 

@@ -241,6 +241,7 @@ class RuleSet:
         self.sources = sources  # rule id -> "file:line"
         self.digest = digest
         self.directory = directory
+        self.warnings: list[RuleIssue] = []  # valid but worth fixing (slow patterns)
 
     @cached_property
     def families(self) -> dict[str, list[Rule]]:
@@ -281,6 +282,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     categories = {c.id: c for c in cat_file.categories} if cat_file else {}
 
     rules: list[Rule] = []
+    warnings_: list[RuleIssue] = []
     sources: dict[str, str] = {}
     digest = hashlib.sha256()
     for file in files:
@@ -329,6 +331,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
                 )
                 continue
             issues.extend(_check_tokens(rule, rule_node, str(file)))
+            warnings_.extend(_lint(rule, rule_node, str(file)))
             sources[rule.id] = where
             rules.append(rule)
     for kind_name in ("contract", "policy"):
@@ -348,11 +351,26 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     for special in sorted(SPECIAL_FILES):
         if (directory / special).exists():
             digest.update(special.encode() + b"\0" + (directory / special).read_bytes())
-    return RuleSet(rules, categories, kinds, expectations, sources, digest.hexdigest()[:16], directory)
+    ruleset = RuleSet(rules, categories, kinds, expectations, sources, digest.hexdigest()[:16], directory)
+    ruleset.warnings = warnings_
+    return ruleset
 
 
 class _CategoriesFile(_Strict):
     categories: list[Category]
+
+
+def _lint(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]:
+    """Valid but costly: a token pattern whose first word is not fixed is tried on every sentence."""
+    from .matcher import pattern_anchor
+
+    return [
+        RuleIssue(file, _line(_node_at(rule_node, ("patterns", j, "tokens"))), rule.id, f"patterns[{j}].tokens",
+                  "the first token is optional or has no LOWER/LEMMA/ORTH value, so every token pattern is tried "
+                  "on every sentence (slower scans); start with a fixed word")
+        for j, p in enumerate(rule.patterns)
+        if p.tokens is not None and pattern_anchor(p.tokens) is None
+    ]
 
 
 def _check_tokens(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]:

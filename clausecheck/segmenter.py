@@ -24,7 +24,7 @@ _NUMBERING = re.compile(
     r"""[ \t]*(?:
       (?P<article>(?:ARTICLE|Article)[ \t]+(?:[IVXLC]+|\d{1,3})\b\.?)
     | (?P<section>(?:SECTION|Section|Sec\.|§)[ \t]*\d{1,3}(?:\.\d{1,3})*\.?)
-    | (?P<schedule>(?:SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix|PART|Part)
+    | (?P<schedule>(?:SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix|PART|Part|ITEM|Item)
         [ \t]+(?:\d{1,3}(?:\.\d{1,3})*|[A-Z]|[IVX]{1,5})\b\.?)
     | (?P<decimal>\d{1,3}(?:\.\d{1,3})+\.?|\d{1,2}\.)(?=[ \t]|$)
     | (?P<paren>\((?:[a-z]{1,4}|[A-Z]{1,3}|\d{1,3})\))(?=[ \t]|$)
@@ -53,6 +53,8 @@ _SMALL_WORDS = {
     "its",
     "under",
 }
+_DANGLING = {"for", "to", "of", "and", "or", "the", "a", "an", "by", "with", "in", "on", "that", "any", "be", "as", "from"}
+_MODALS = {"shall", "will", "must", "may", "should", "agrees", "is", "are"}
 _LINE_END_OK = tuple('.:;!?"”’)]')
 _SENT_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|[.!?][\"'”’)\]]*$")
 _ABBREVIATIONS = {
@@ -198,6 +200,9 @@ def _is_heading_text(text: str, max_words: int = 10) -> bool:
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 3:
         return False
+    lowered = [w.lower().strip(",;:.") for w in words]
+    if lowered[-1] in _DANGLING or _MODALS & set(lowered):
+        return False  # "IN NO EVENT WILL EITHER PARTY BE LIABLE FOR" is a wrapped sentence
     if all(not c.islower() for c in letters):
         return not text.rstrip().endswith((",", ";"))
     caps = [w for w in words if w[0].isupper() or not w[0].isalpha()]

@@ -136,3 +136,18 @@ def test_python_dash_m_runs_the_cli_and_stdout_carries_only_the_output():
     )
     lines = proc.stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["path"] == SLA
+
+
+def test_when_the_samples_folder_is_scanned_as_jsonl_then_every_line_is_a_valid_scan_result():
+    from clausecheck.model import ScanResult
+
+    result = run("scan", str(SAMPLES), "--format", "jsonl")
+    results = [ScanResult.model_validate_json(line) for line in result.stdout.splitlines()]
+    assert sorted(r.path.rsplit("/", 1)[1] for r in results) == sorted(
+        p.name for p in SAMPLES.iterdir() if p.suffix in (".txt", ".pdf", ".docx")
+    )
+    for r in results:
+        assert r.error is None and r.findings and r.sha256 and r.kind in ("contract", "policy")
+        if r.path.endswith(".txt"):
+            text = open(r.path, encoding="utf-8", newline="").read()
+            assert all(text[f.start : f.end] == f.text for f in r.findings)

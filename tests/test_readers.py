@@ -232,3 +232,53 @@ def test_when_docx_is_empty_then_error_is_empty():
     with pytest.raises(ReadError) as err:
         read_bytes(make_docx(lambda d: None), "a.docx")
     assert err.value.code == ErrorCode.EMPTY
+
+
+def _with_footnote(data: bytes, note: str) -> bytes:
+    """Add a footnotes part (which python-docx cannot write) to a DOCX package."""
+    import io
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    footnotes = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{w}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        f'<w:footnote w:id="1"><w:p><w:r><w:t>{note}</w:t></w:r></w:p></w:footnote></w:footnotes>'
+    )
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "word/_rels/document.xml.rels":
+                body = body.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdFoot" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/footnotes" Target="footnotes.xml"/></Relationships>',
+                )
+            elif item.filename == "[Content_Types].xml":
+                body = body.replace(
+                    b"</Types>",
+                    b'<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.wordprocessingml.footnotes+xml"/></Types>',
+                )
+            dst.writestr(item, body)
+        dst.writestr("word/footnotes.xml", footnotes)
+    return out.getvalue()
+
+
+def test_when_docx_has_footnotes_then_they_are_read_after_the_body():
+    data = _with_footnote(make_docx(lambda d: d.add_paragraph("Provider shall notify Customer.")),
+                          "Notice means written notice within 72 hours.")
+    doc = read_bytes(data, "a.docx")
+    assert doc.text.index("Provider shall notify") < doc.text.index("Footnotes") < doc.text.index("[1] Notice means")
+
+
+def test_when_docx_has_page_breaks_then_pages_are_counted():
+    def build(d):
+        d.add_paragraph("First page text.")
+        d.add_page_break()
+        d.add_paragraph("Second page text.")
+
+    doc = read_bytes(make_docx(build), "a.docx")
+    assert doc.page_at(doc.text.index("Second")) == 2 and doc.page_at(0) == 1

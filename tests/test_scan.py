@@ -28,7 +28,7 @@ def test_when_a_text_sample_is_scanned_then_every_finding_indexes_the_file(path)
 
 
 def test_scan_result_has_every_field_of_the_architecture_contract():
-    result = scan(TEXTS[0]).model_dump(mode="json")
+    result = scan(SAMPLES / "msp-sla-best-effort.txt").model_dump(mode="json")
     for key in (
         "schema_version",
         "path",
@@ -139,3 +139,31 @@ def test_when_the_spacy_component_is_added_then_findings_are_in_doc_spans():
     assert "liability-cap" in {s.label_ for s in spans}
     assert all(s.id_ for s in spans)
     assert all(isinstance(f, Finding) for f in doc.user_data["clausecheck"])
+
+
+def test_when_words_are_misspelt_then_the_fuzzy_stage_finds_them_with_exact_offsets():
+    text = "Section 9. The Provider's liabilty shal not excede the fees paid by the Customer.\n"
+    result = scan(text.encode(), name="typos.txt")
+    fuzzy = [f for f in result.findings if f.method == "fuzzy"]
+    assert fuzzy, [f.rule_id for f in result.findings]
+    for f in fuzzy:
+        assert text[f.start : f.end] == f.text
+        assert 0.5 <= f.score < 1.0
+        assert not text[f.start - 1].isalnum() and not text[f.end].isalnum()  # whole words
+
+
+def test_when_several_rules_of_one_category_fire_in_one_sentence_then_one_finding_is_reported():
+    text = "EXCEPT FOR BREACH OF CONFIDENTIALITY, IN NO EVENT SHALL EITHER PARTY'S AGGREGATE LIABILITY EXCEED THE FEES PAID IN THE TWELVE (12) MONTHS BEFORE THE CLAIM.\n"
+    result = scan(text.encode(), name="cap.txt", kind="contract")
+    by_cat = {}
+    for f in result.findings:
+        by_cat.setdefault(f.category, []).append(f)
+    assert len(by_cat["liability-cap"]) == 1
+    assert len(by_cat["liability-uncapped"]) == 1
+    assert by_cat["liability-uncapped"][0].severity.value == "high"  # a confidentiality carve-out
+
+
+def test_when_a_line_is_only_a_heading_then_it_gives_no_finding():
+    text = "7. Limitation of Liability\n\n7.1 The aggregate liability of Provider shall not exceed the fees paid.\n"
+    result = scan(text.encode(), name="h.txt", kind="contract")
+    assert result.findings and all(f.start > text.index("7.1") for f in result.findings)
