@@ -24,8 +24,7 @@ class ExampleResult:
 
 def rule_fires(matcher: RuleMatcher, rule: Rule, text: str) -> bool:
     kind = "unknown" if rule.applies_to == "both" else rule.applies_to
-    segments = segment(text)
-    hits = matcher.raw_hits(text, segments.sentences, kind, segments.headings)
+    hits = matcher.raw_hits(text, segment(text), kind)
     return any(h.rule.id == rule.id for h in hits)
 
 

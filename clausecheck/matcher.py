@@ -22,6 +22,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from .model import Severity
 from .nlp import get_nlp
 from .rules import Rule, RuleSet
+from .segmenter import Segments
 
 CHUNK_CHARS = 100_000
 NEGATION_WINDOW = 60
@@ -67,6 +68,7 @@ class _CompiledRule:
     require: re.Pattern | None
     exclude: re.Pattern | None
     exclude_before: re.Pattern | None
+    section: re.Pattern | None
     adjust: list[tuple[re.Pattern, Severity]]
 
 
@@ -79,13 +81,13 @@ class RuleMatcher:
         self.ruleset = ruleset
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.tokens = Matcher(nlp.vocab)
+        # token patterns: one Matcher per rule, run only on sentences holding one of its anchors
+        self.rule_matchers: dict[str, Matcher] = {}
         self.keys: dict[int, tuple[str, int]] = {}
         self.fuzzy: list[tuple[str, int, str, float]] = []
         self.compiled: dict[str, _CompiledRule] = {}
-        # words (as hashes) that start some token pattern; a sentence without any is skipped
-        self.anchors: dict[str, set[int]] = {"LOWER": set(), "LEMMA": set()}
-        self.unanchored = False
+        self.anchor_index: dict[int, set[str]] = {}  # LOWER or LEMMA hash -> rule ids
+        self.unanchored: set[str] = set()  # rules with a pattern that may start anywhere
         self.uses_sent_start = False  # then sentence starts are marked on each chunk
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # W012 etc.: lemma patterns are built with the lemmatizer on purpose
@@ -99,6 +101,7 @@ class RuleMatcher:
             phrase_regex(ctx.require_any),
             phrase_regex(ctx.exclude_any),
             phrase_regex(ctx.exclude_before),
+            phrase_regex(ctx.section_any),
             [(phrase_regex(a.when_any), a.severity) for a in rule.adjust],
         )
         for i, p in enumerate(rule.patterns):
@@ -109,24 +112,24 @@ class RuleMatcher:
             elif p.lemma is not None:
                 self.lemma.add(key, [self.nlp(p.lemma)])
             elif p.tokens is not None:
-                self.tokens.add(key, [p.tokens], greedy="LONGEST")
+                matcher = self.rule_matchers.setdefault(rule.id, Matcher(self.nlp.vocab))
+                matcher.add(key, [p.tokens], greedy="LONGEST")
                 self.uses_sent_start |= any("IS_SENT_START" in t or "SENT_START" in t for t in p.tokens)
                 anchor = pattern_anchor(p.tokens)
                 if anchor is None:
-                    self.unanchored = True
+                    self.unanchored.add(rule.id)
                 else:
-                    attr, words = anchor
-                    self.anchors[attr].update(self.nlp.vocab.strings.add(w) for w in words)
+                    for word in anchor[1]:
+                        self.anchor_index.setdefault(self.nlp.vocab.strings.add(word), set()).add(rule.id)
             else:
                 self.fuzzy.append((rule.id, i, fold(p.fuzzy), p.min_score))
 
     # --- matching --------------------------------------------------------------------------
 
-    def raw_hits(
-        self, text: str, sentences: list[tuple[int, int]], kind: str = "unknown", skip: frozenset[int] = frozenset()
-    ) -> list[Hit]:
-        """Every pattern match that passes its rule's context, before merging. Sentences whose
-        index is in ``skip`` (heading lines: "7. Limitation of Liability") give no hits."""
+    def raw_hits(self, text: str, segments: Segments, kind: str = "unknown") -> list[Hit]:
+        """Every pattern match that passes its rule's context, before merging. Sentences that are
+        only a heading line ("7. Limitation of Liability") give no hits."""
+        sentences, skip = segments.sentences, segments.headings
         if not sentences:
             return []
         starts = [s for s, _ in sentences]
@@ -136,9 +139,10 @@ class RuleMatcher:
             doc = self.nlp(text[cs:ce])
             found = [(m, s, e, "phrase") for m, s, e in self.lower(doc)]
             found += [(m, s, e, "phrase") for m, s, e in self.lemma(doc)]
-            for a, b in self._candidate_sentences(doc, starts, cs, ce):
+            for a, b, rule_ids in self._candidates(doc, starts, cs, ce, applicable):
                 span = doc[a:b]
-                found += [(m, a + s, a + e, "token") for m, s, e in self.tokens(span)]
+                for rid in rule_ids:
+                    found += [(m, a + s, a + e, "token") for m, s, e in self.rule_matchers[rid](span)]
             for match_id, s, e, method in found:
                 rid, idx = self.keys[match_id]
                 if rid in applicable:
@@ -162,6 +166,8 @@ class RuleMatcher:
                 continue
             if compiled.exclude and compiled.exclude.search(sent):
                 continue
+            if compiled.section and not compiled.section.search(_headings(segments, start)):
+                continue
             if compiled.exclude_before:
                 before = fold(text[max(sentences[si][0], start - NEGATION_WINDOW) : start])
                 if compiled.exclude_before.search(before):
@@ -175,11 +181,11 @@ class RuleMatcher:
         hits.sort(key=lambda h: (h.start, -h.end, h.rule.id))
         return hits
 
-    def _candidate_sentences(self, doc, starts: list[int], cs: int, ce: int):
-        """Token ranges of the chunk's sentences that contain an anchor word of a token pattern
-        (all of them when some pattern has no anchor). Matching a Span also keeps every token
-        pattern, gaps included, inside its sentence."""
-        if not len(doc) or not len(self.tokens):
+    def _candidates(self, doc, starts: list[int], cs: int, ce: int, applicable: set[str]):
+        """``(first token, end token, rule ids)`` for each sentence of the chunk: the rules with a
+        token pattern whose first word is in the sentence (or that may start anywhere). Running a
+        rule's Matcher on the sentence as a Span also keeps its gaps inside the sentence."""
+        if not len(doc) or not self.rule_matchers:
             return []
         idx = doc.to_array("IDX").astype(np.int64)
         local = np.asarray(starts[bisect_right(starts, cs) - 1 : bisect_right(starts, ce - 1)], dtype=np.int64) - cs
@@ -189,12 +195,19 @@ class RuleMatcher:
             flags = np.full(len(doc), -1, dtype=np.int64)
             flags[[a for a, _ in ranges]] = 1
             doc.from_array(["SENT_START"], flags.astype(np.uint64).reshape(-1, 1))
-        if self.unanchored:
-            return ranges
-        arrays = doc.to_array(["LOWER", "LEMMA"])
-        hit = np.isin(arrays[:, 0], list(self.anchors["LOWER"])) | np.isin(arrays[:, 1], list(self.anchors["LEMMA"]))
-        counts = np.add.reduceat(hit.astype(np.int64), [a for a, _ in ranges])
-        return [r for r, n in zip(ranges, counts, strict=True) if n]
+        words = doc.to_array(["LOWER", "LEMMA"])
+        index, always = self.anchor_index, self.unanchored & applicable
+        out = []
+        for a, b in ranges:
+            rule_ids = set(always)
+            for h in set(words[a:b].ravel().tolist()):
+                found = index.get(h)
+                if found:
+                    rule_ids |= found
+            rule_ids &= applicable
+            if rule_ids:
+                out.append((a, b, sorted(rule_ids)))
+        return out
 
     def _fuzzy(self, text: str, sentences: list[tuple[int, int]], applicable: set[str]) -> list:
         patterns = [f for f in self.fuzzy if f[0] in applicable]
@@ -217,6 +230,14 @@ class RuleMatcher:
                     base = sentences[si][0]
                     out.append((rid, idx, "fuzzy", round(align.score / 100, 3), base + a, base + b))
         return out
+
+
+def _headings(segments: Segments, offset: int) -> str:
+    """The headings above ``offset`` (outermost first), folded, for ``section_any``."""
+    clause = segments.clause_at(offset)
+    if clause is None:
+        return ""
+    return fold(" / ".join([*clause.headings, clause.heading or ""]))
 
 
 def pattern_anchor(tokens: list[dict]) -> tuple[str, list[str]] | None:

@@ -73,6 +73,9 @@ class Context(_Strict):
     exclude_before: list[str] = Field(
         default_factory=list, description="none may stand in the 60 characters before the match (negation)"
     )
+    section_any: list[str] = Field(
+        default_factory=list, description="a heading above the match must contain one of these (e.g. Exclusions)"
+    )
 
 
 class SeverityAdjustment(_Strict):
@@ -366,8 +369,8 @@ def _lint(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]
 
     return [
         RuleIssue(file, _line(_node_at(rule_node, ("patterns", j, "tokens"))), rule.id, f"patterns[{j}].tokens",
-                  "the first token is optional or has no LOWER/LEMMA/ORTH value, so every token pattern is tried "
-                  "on every sentence (slower scans); start with a fixed word")
+                  "the first token is optional or has no LOWER/LEMMA/ORTH value, so this rule is tried on every "
+                  "sentence (slower scans); start with a fixed word")
         for j, p in enumerate(rule.patterns)
         if p.tokens is not None and pattern_anchor(p.tokens) is None
     ]

@@ -33,7 +33,7 @@ class Engine:
             kind, evidence = detect_kind(doc.text, self.rules.kinds)
         else:
             evidence = ["given by the caller"]
-        hits = merge(self.matcher.raw_hits(doc.text, segments.sentences, kind, segments.headings))
+        hits = merge(self.matcher.raw_hits(doc.text, segments, kind))
         return kind, evidence, segments, hits
 
     def findings(self, doc: Document, digest: str, segments: Segments, hits: list[Hit]) -> list[Finding]:

@@ -17,7 +17,7 @@ def _matcher(*patterns, **extra) -> RuleMatcher:
 
 
 def _hits(matcher, text):
-    return [text[h.start : h.end] for h in matcher.raw_hits(text, segment(text).sentences)]
+    return [text[h.start : h.end] for h in matcher.raw_hits(text, segment(text))]
 
 
 def test_when_a_pattern_uses_is_sent_start_then_only_sentence_starts_match():
@@ -55,3 +55,10 @@ def test_pattern_anchor_is_the_first_required_word():
     assert pattern_anchor([{"LOWER": "a", "OP": "?"}, {"LOWER": "b"}]) is None
     assert pattern_anchor([{"ORTH": "Customer"}]) == ("LOWER", ["customer"])
     assert pattern_anchor([{"IS_PUNCT": True}, {"LOWER": "b"}]) is None
+
+
+def test_when_a_rule_requires_a_section_then_it_fires_only_under_that_heading():
+    m = _matcher({"lemma": "arise out of"}, context={"section_any": ["exclusions"]})
+    text = "IV. EXCLUSIONS\n\n(a) arising out of any war;\n\nV. CONDITIONS\n\n(a) arising out of this policy, notice is due.\n"
+    assert _hits(m, text) == ["arising out of"]
+    assert _hits(m, "The claim arose out of an outage.") == []

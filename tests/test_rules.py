@@ -141,6 +141,6 @@ def test_when_a_token_pattern_has_no_fixed_first_word_then_a_warning_is_given(pa
     (patterns_dir / "rules.yaml").write_text(body)
     rs = load_rules(patterns_dir)
     assert [str(w).split(": ", 1)[1] for w in rs.warnings] == [
-        "TEST-001: patterns[0].tokens: the first token is optional or has no LOWER/LEMMA/ORTH value, so every "
-        "token pattern is tried on every sentence (slower scans); start with a fixed word"
+        "TEST-001: patterns[0].tokens: the first token is optional or has no LOWER/LEMMA/ORTH value, so this "
+        "rule is tried on every sentence (slower scans); start with a fixed word"
     ]
