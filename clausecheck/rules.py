@@ -368,9 +368,14 @@ def _lint(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]
     from .matcher import pattern_anchor
 
     return [
-        RuleIssue(file, _line(_node_at(rule_node, ("patterns", j, "tokens"))), rule.id, f"patterns[{j}].tokens",
-                  "the first token is optional or has no LOWER/LEMMA/ORTH value, so this rule is tried on every "
-                  "sentence (slower scans); start with a fixed word")
+        RuleIssue(
+            file,
+            _line(_node_at(rule_node, ("patterns", j, "tokens"))),
+            rule.id,
+            f"patterns[{j}].tokens",
+            "the first token is optional or has no LOWER/LEMMA/ORTH value, so this rule is tried on every "
+            "sentence (slower scans); start with a fixed word",
+        )
         for j, p in enumerate(rule.patterns)
         if p.tokens is not None and pattern_anchor(p.tokens) is None
     ]

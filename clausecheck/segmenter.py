@@ -53,7 +53,25 @@ _SMALL_WORDS = {
     "its",
     "under",
 }
-_DANGLING = {"for", "to", "of", "and", "or", "the", "a", "an", "by", "with", "in", "on", "that", "any", "be", "as", "from"}
+_DANGLING = {
+    "for",
+    "to",
+    "of",
+    "and",
+    "or",
+    "the",
+    "a",
+    "an",
+    "by",
+    "with",
+    "in",
+    "on",
+    "that",
+    "any",
+    "be",
+    "as",
+    "from",
+}
 _MODALS = {"shall", "will", "must", "may", "should", "agrees", "is", "are"}
 _LINE_END_OK = tuple('.:;!?"”’)]')
 _SENT_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|[.!?][\"'”’)\]]*$")

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -149,5 +150,5 @@ def test_when_the_samples_folder_is_scanned_as_jsonl_then_every_line_is_a_valid_
     for r in results:
         assert r.error is None and r.findings and r.sha256 and r.kind in ("contract", "policy")
         if r.path.endswith(".txt"):
-            text = open(r.path, encoding="utf-8", newline="").read()
+            text = Path(r.path).read_text(encoding="utf-8")
             assert all(text[f.start : f.end] == f.text for f in r.findings)

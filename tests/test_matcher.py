@@ -10,8 +10,17 @@ from clausecheck.segmenter import segment
 
 def _matcher(*patterns, **extra) -> RuleMatcher:
     rule = Rule.model_validate(
-        dict(id="TT-001", category="shared-responsibility", severity="low", title="test", explanation="x" * 12,
-             recommendation="y" * 12, patterns=list(patterns), examples={"match": ["x"]}, **extra)
+        dict(
+            id="TT-001",
+            category="shared-responsibility",
+            severity="low",
+            title="test",
+            explanation="x" * 12,
+            recommendation="y" * 12,
+            patterns=list(patterns),
+            examples={"match": ["x"]},
+            **extra,
+        )
     )
     return RuleMatcher(RuleSet([rule], {}, KindsFile(kinds=[]), ExpectationsFile(), {"TT-001": "t:1"}, "d", None))
 
@@ -32,7 +41,9 @@ def test_when_a_pattern_has_a_gap_then_it_never_crosses_a_sentence_end():
 
 
 def test_when_context_excludes_or_negates_then_the_match_is_dropped():
-    m = _matcher({"phrase": "unlimited liability"}, context={"exclude_before": ["not", "neither"], "exclude_any": ["users"]})
+    m = _matcher(
+        {"phrase": "unlimited liability"}, context={"exclude_before": ["not", "neither"], "exclude_any": ["users"]}
+    )
     assert _hits(m, "Provider accepts unlimited liability.") == ["unlimited liability"]
     assert _hits(m, "Neither party accepts unlimited liability.") == []
     assert _hits(m, "Provider accepts unlimited liability for unlimited users.") == []

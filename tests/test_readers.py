@@ -268,8 +268,10 @@ def _with_footnote(data: bytes, note: str) -> bytes:
 
 
 def test_when_docx_has_footnotes_then_they_are_read_after_the_body():
-    data = _with_footnote(make_docx(lambda d: d.add_paragraph("Provider shall notify Customer.")),
-                          "Notice means written notice within 72 hours.")
+    data = _with_footnote(
+        make_docx(lambda d: d.add_paragraph("Provider shall notify Customer.")),
+        "Notice means written notice within 72 hours.",
+    )
     doc = read_bytes(data, "a.docx")
     assert doc.text.index("Provider shall notify") < doc.text.index("Footnotes") < doc.text.index("[1] Notice means")
 

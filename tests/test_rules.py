@@ -137,7 +137,7 @@ def test_rule_examples(engine, rule_id, expected, text):
 
 
 def test_when_a_token_pattern_has_no_fixed_first_word_then_a_warning_is_given(patterns_dir):
-    body = GOOD_RULE.replace('- phrase: "aggregate liability"', '- tokens: [{IS_PUNCT: true}, {LOWER: liability}]')
+    body = GOOD_RULE.replace('- phrase: "aggregate liability"', "- tokens: [{IS_PUNCT: true}, {LOWER: liability}]")
     (patterns_dir / "rules.yaml").write_text(body)
     rs = load_rules(patterns_dir)
     assert [str(w).split(": ", 1)[1] for w in rs.warnings] == [
