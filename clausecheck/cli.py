@@ -245,3 +245,95 @@ def rules_test(patterns, rule_ids) -> None:
         click.echo(f"FAIL {r.rule_id} ({engine.rules.sources[r.rule_id]}): {want}: {r.text}")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed ({len(selected)} rules)")
     sys.exit(1 if failed else 0)
+
+
+@main.command("eval")
+@click.option(
+    "--docs",
+    "docs_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of the documents (with docs.jsonl for the CUAD layout).",
+)
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold labels (JSON Lines).")
+@click.option(
+    "--map", "label_map", help="Label map for foreign category names: a name in patterns/label-maps or a file."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--show-misses",
+    type=int,
+    default=0,
+    show_default=True,
+    help="List up to N missed spans and N false flags per category.",
+)
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
+def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> None:
+    """Measure precision and recall of the rules on labelled documents."""
+    from .evaluate import evaluate, load_label_map
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
+
+    try:
+        get_engine(patterns)
+        mapping = load_label_map(label_map)
+    except RuleError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    try:
+        result = evaluate(docs_dir, labels, mapping, lambda p: scan_one(p, engine=engine, patterns=patterns))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--labels") from None
+    if fmt == "json":
+        data = result.as_dict()
+        if show_misses:
+            for cat, score in zip(data["categories"], result.scores.values(), strict=True):
+                cat["misses"] = [{"doc": d, "text": t} for d, t in score.misses[:show_misses]]
+                cat["false_flags"] = [
+                    {"doc": d, "rule_id": r, "text": t} for d, r, t in score.false_flags[:show_misses]
+                ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    table = Table(
+        title=f"{result.documents} documents, labels {labels}" + (f" (map: {label_map})" if label_map else ""),
+        title_justify="left",
+    )
+    for col in ("category", "gold", "recall", "flags", "precision", "F1", "doc recall", "doc precision"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+
+    def pct(v):
+        return "-" if v is None else f"{v:.2f}"
+
+    for s in result.scores.values():
+        table.add_row(
+            s.category,
+            str(s.gold),
+            pct(s.recall),
+            str(s.flags),
+            pct(s.precision),
+            pct(s.f1),
+            pct(s.doc_recall),
+            pct(s.doc_precision),
+        )
+    console.print(table)
+    for doc, err in result.errors:
+        console.print(f"[red]could not scan[/red] {escape(doc)}: {escape(err)}")
+    if show_misses:
+        for s in result.scores.values():
+            for doc, text in s.misses[:show_misses]:
+                console.print(
+                    f"[yellow]MISS[/yellow]  {s.category}  {escape(doc)}: {escape(' '.join(text.split())[:300])}"
+                )
+            for doc, rule_id, text in s.false_flags[:show_misses]:
+                console.print(
+                    f"[red]FALSE[/red] {s.category}  {escape(doc)} {rule_id}: {escape(' '.join(text.split())[:300])}"
+                )
