@@ -293,6 +293,10 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
             )
             if heading and (rest == heading or rest.rstrip(".") == heading):
                 hard_breaks.append(pos + len(line))
+            elif heading:  # "3.3 Unencrypted Media. arising from ...": the heading is a sentence of its own
+                after = line.find(heading, m.end()) + len(heading)
+                if line[after : after + 1] == ".":  # not "Item 9. Notice of Claim: address" (a label and its value)
+                    hard_breaks.append(pos + after + 1)
             is_start = True
         elif follows_break and _is_heading_text(stripped) and not stripped.endswith((".", ",", ";")):
             starts.append((pos + len(line) - len(line.lstrip()), None, "heading", stripped.rstrip(":").strip()))

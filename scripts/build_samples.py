@@ -19,7 +19,14 @@ from docx.shared import Pt
 from fpdf import FPDF
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_contracts"
-_LATIN1 = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "•": "*", "…": "..."})
+_LATIN1 = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "−": "-", "•": "*", "…": "...", "≤": "<=", "≥": ">="}
+)
+
+
+def _latin1(text: str) -> str:
+    """The PDFs use a core font (Latin-1 only); anything else becomes '?'."""
+    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
 def _is_heading(line: str) -> bool:
@@ -33,7 +40,7 @@ def _title(text: str) -> str:
 
 def build_pdf(src: Path) -> Path:
     text = src.read_text(encoding="utf-8")
-    title = _title(text).translate(_LATIN1)
+    title = _latin1(_title(text))
 
     class Doc(FPDF):
         def header(self) -> None:
@@ -51,7 +58,7 @@ def build_pdf(src: Path) -> Path:
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     for para in re.split(r"\n\s*\n", text):
-        para = para.strip().translate(_LATIN1)
+        para = _latin1(para.strip())
         if not para:
             continue
         heading = _is_heading(para)
