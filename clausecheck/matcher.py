@@ -44,8 +44,16 @@ def phrase_regex(phrases: list[str]) -> re.Pattern | None:
 
 @lru_cache(maxsize=2048)
 def _phrase_regex(phrases: tuple[str, ...]) -> re.Pattern:
-    parts = sorted((r"\s+".join(map(re.escape, fold(p).split())) for p in phrases), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+    def part(phrase: str) -> str:
+        words = fold(phrase).split()
+        body = r"\s+".join(map(re.escape, words))
+        # whole words: no letter may touch a phrase's first or last word ("?" or "$" may)
+        head = r"(?<!\w)" if words and (words[0][0].isalnum() or words[0][0] == "_") else ""
+        tail = r"(?!\w)" if words and (words[-1][-1].isalnum() or words[-1][-1] == "_") else ""
+        return head + body + tail
+
+    parts = sorted((part(p) for p in phrases if p.strip()), key=len, reverse=True)
+    return re.compile("|".join(parts))
 
 
 @dataclass(frozen=True, slots=True)

@@ -394,6 +394,30 @@ def _check_tokens(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[Ru
         if p.tokens is None:
             continue
         for k, tok in enumerate(p.tokens):
+            values = [v for val in tok.values() for v in (val.get("IN", []) if isinstance(val, dict) else [val])]
+            if any(isinstance(v, bool) for v in values) and not set(tok) & {
+                "IS_SENT_START",
+                "IS_PUNCT",
+                "IS_DIGIT",
+                "IS_ALPHA",
+                "IS_UPPER",
+                "IS_TITLE",
+                "LIKE_NUM",
+                "IS_SPACE",
+                "IS_STOP",
+            }:
+                node = _node_at(rule_node, ("patterns", j, "tokens", k))
+                issues.append(
+                    RuleIssue(
+                        file,
+                        _line(node),
+                        rule.id,
+                        f"patterns[{j}].tokens[{k}]",
+                        "a word was read as true/false: YAML reads unquoted no, yes, on, off as "
+                        'booleans; write them in quotes ("no")',
+                    )
+                )
+                continue
             gap = re.fullmatch(r"\{\s*(\d*)\s*,\s*(\d*)\s*\}", str(tok.get("OP", "")))
             if gap and set(tok) == {"OP"} and (not gap.group(2) or int(gap.group(2)) > MAX_GAP):
                 node = _node_at(rule_node, ("patterns", j, "tokens", k))

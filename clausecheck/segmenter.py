@@ -72,7 +72,7 @@ _DANGLING = {
     "as",
     "from",
 }
-_MODALS = {"shall", "will", "must", "may", "should", "agrees", "is", "are"}
+_MODALS = {"shall", "will", "must", "may", "should", "agrees"}
 _LINE_END_OK = tuple('.:;!?"”’)]')
 _SENT_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|[.!?][\"'”’)\]]*$")
 _ABBREVIATIONS = {

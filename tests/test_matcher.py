@@ -73,3 +73,11 @@ def test_when_a_rule_requires_a_section_then_it_fires_only_under_that_heading():
     text = "IV. EXCLUSIONS\n\n(a) arising out of any war;\n\nV. CONDITIONS\n\n(a) arising out of this policy, notice is due.\n"
     assert _hits(m, text) == ["arising out of"]
     assert _hits(m, "The claim arose out of an outage.") == []
+
+
+def test_context_phrases_are_whole_words_but_may_start_or_end_with_punctuation():
+    from clausecheck.matcher import phrase_regex
+
+    rx = phrase_regex(["?", "$", "limit"])
+    assert rx.search("do you use mfa?") and rx.search("a cap of $5")
+    assert rx.search("no limit here") and not rx.search("unlimited")

@@ -144,3 +144,10 @@ def test_when_a_token_pattern_has_no_fixed_first_word_then_a_warning_is_given(pa
         "TEST-001: patterns[0].tokens: the first token is optional or has no LOWER/LEMMA/ORTH value, so this "
         "rule is tried on every sentence (slower scans); start with a fixed word"
     ]
+
+
+def test_when_a_word_is_read_as_a_boolean_then_the_error_says_to_quote_it(patterns_dir):
+    body = GOOD_RULE.replace('- phrase: "aggregate liability"', "- tokens: [{LOWER: {IN: [no, any]}}, {LOWER: event}]")
+    errors = _errors(patterns_dir, body)
+    assert "TEST-001: patterns[0].tokens[0]: a word was read as true/false" in errors[0]
+    assert 'write them in quotes ("no")' in errors[0]
