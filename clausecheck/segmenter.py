@@ -278,7 +278,7 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
             style = _numbering_style(kind, label, last_label)
             last_label[style.replace("roman", "alpha")] = label.strip("().")
             heading = None
-            head = re.split(r"(?<=[a-z\)])\.\s|\.$|:\s|:$", rest, maxsplit=1)[0].strip() if rest else ""
+            head = re.split(r"(?<=[A-Za-z\)])\.\s|\.$|:\s|:$", rest, maxsplit=1)[0].strip() if rest else ""
             if head and _is_heading_text(head, 10) and (head != rest or len(rest.split()) <= 10):
                 heading = head.strip(" -–—").rstrip(".") or None
             if kind in ("article", "schedule") and not rest:
