@@ -2,8 +2,8 @@
 
 The text is tokenised in chunks of whole sentences (spaCy's cost is linear; the chunks keep any
 one Doc small). Every hit carries exact character offsets into the document text. Then each
-hit's sentence is checked against the rule's context, its severity adjusted, and overlapping
-hits of one category in one sentence merged into one.
+hit's sentence is checked against the rule's context, its severity adjusted, and the hits of one
+category in one sentence merged into one finding.
 """
 
 from __future__ import annotations

@@ -381,8 +381,42 @@ def _lint(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]
     ]
 
 
+_BOOLEAN_ATTRS = {
+    "IS_SENT_START",
+    "IS_PUNCT",
+    "IS_DIGIT",
+    "IS_ALPHA",
+    "IS_UPPER",
+    "IS_LOWER",
+    "IS_TITLE",
+    "LIKE_NUM",
+    "IS_SPACE",
+    "IS_STOP",
+    "SENT_START",
+}
+
+
+def _token_problem(tok: dict) -> tuple[str, str] | None:
+    """(field suffix, message) for a token dict that spaCy would refuse or choke on."""
+    values = [v for val in tok.values() for v in (val.get("IN", []) if isinstance(val, dict) else [val])]
+    if any(isinstance(v, bool) for v in values) and not set(tok) & _BOOLEAN_ATTRS:
+        return (
+            "",
+            "a word was read as true/false: YAML reads unquoted no, yes, on, off as booleans; "
+            'write them in quotes ("no")',
+        )
+    gap = re.fullmatch(r"\{\s*(\d*)\s*,\s*(\d*)\s*\}", str(tok.get("OP", "")))
+    if gap and set(tok) == {"OP"} and (not gap.group(2) or int(gap.group(2)) > MAX_GAP):
+        return ".OP", (
+            f"a gap of any tokens may span at most {{0,{MAX_GAP}}} (spaCy's cost grows exponentially "
+            'with it); use OP "*", which stays inside the sentence'
+        )
+    return None
+
+
 def _check_tokens(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]:
-    """Validate token patterns with spaCy's own validator, so errors show up at load time."""
+    """Validate token patterns: our own checks first, then spaCy's validator, so errors show up
+    at load time with the file and line."""
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
 
@@ -393,44 +427,12 @@ def _check_tokens(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[Ru
     for j, p in enumerate(rule.patterns):
         if p.tokens is None:
             continue
-        for k, tok in enumerate(p.tokens):
-            values = [v for val in tok.values() for v in (val.get("IN", []) if isinstance(val, dict) else [val])]
-            if any(isinstance(v, bool) for v in values) and not set(tok) & {
-                "IS_SENT_START",
-                "IS_PUNCT",
-                "IS_DIGIT",
-                "IS_ALPHA",
-                "IS_UPPER",
-                "IS_TITLE",
-                "LIKE_NUM",
-                "IS_SPACE",
-                "IS_STOP",
-            }:
-                node = _node_at(rule_node, ("patterns", j, "tokens", k))
-                issues.append(
-                    RuleIssue(
-                        file,
-                        _line(node),
-                        rule.id,
-                        f"patterns[{j}].tokens[{k}]",
-                        "a word was read as true/false: YAML reads unquoted no, yes, on, off as "
-                        'booleans; write them in quotes ("no")',
-                    )
-                )
-                continue
-            gap = re.fullmatch(r"\{\s*(\d*)\s*,\s*(\d*)\s*\}", str(tok.get("OP", "")))
-            if gap and set(tok) == {"OP"} and (not gap.group(2) or int(gap.group(2)) > MAX_GAP):
-                node = _node_at(rule_node, ("patterns", j, "tokens", k))
-                issues.append(
-                    RuleIssue(
-                        file,
-                        _line(node),
-                        rule.id,
-                        f"patterns[{j}].tokens[{k}].OP",
-                        f"a gap of any tokens may span at most {{0,{MAX_GAP}}} (spaCy's cost grows "
-                        'exponentially with it); use OP "*", which stays inside the sentence',
-                    )
-                )
+        own = [(k, problem) for k, tok in enumerate(p.tokens) if (problem := _token_problem(tok))]
+        for k, (suffix, message) in own:
+            node = _node_at(rule_node, ("patterns", j, "tokens", k))
+            issues.append(RuleIssue(file, _line(node), rule.id, f"patterns[{j}].tokens[{k}]{suffix}", message))
+        if own:
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
