@@ -387,6 +387,7 @@ def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f]*\n")
+_TABLE_ROW = re.compile(r"^[^\n\t]*\S\t[^\n]*$", re.MULTILINE)  # a line with cells separated by tabs
 _NEXT_WORD = re.compile(r"\s*([a-z])")
 
 
@@ -402,16 +403,22 @@ def segment(text: str) -> Segments:
     breaks.update(c.start for c in clauses)
     breaks.update(heading_ends)
     breaks.update(m.start() for m in _BLANK_LINE.finditer(text) if not _continues(text, m))
+    breaks.update(m.end() for m in _TABLE_ROW.finditer(text))  # each table row is a sentence
     sentences: list[tuple[int, int]] = []
     ordered = sorted(breaks)
     for a, b in itertools.pairwise(ordered):
         split_sentences(text, a, b, sentences)
     ends = {len(text[:e].rstrip()) for e in heading_ends}
     headings = {i for i, (_, e) in enumerate(sentences) if e in ends}
-    # "3.5 Exclusive Remedy. Except for..." : the first sentence is only the heading
+    # "3.5 Exclusive Remedy. Except for..." : the first sentence is only the heading; so is a
+    # numbered caption in the middle of a line ("... this Agreement. 6.19.7. Evidence of Insurance.")
     titled = {c.start: c for c in clauses if c.heading}
     for i, (s, e) in enumerate(sentences):
         c = titled.get(s)
         if c and text[s:e].removeprefix(c.number or "").strip().rstrip(".:").strip() == c.heading:
             headings.add(i)
+        elif e - s <= 100 and (m := _NUMBERING.match(text, s, e)) and m.end() < e:
+            caption = text[m.end() : e].strip().rstrip(".:").strip()
+            if caption and not caption.endswith(",") and _is_heading_text(caption):
+                headings.add(i)
     return Segments(clauses, sentences, frozenset(headings))

@@ -96,3 +96,15 @@ def test_when_a_sentence_is_huge_then_it_is_cut_into_bounded_pieces():
     seg = segment(text)
     assert all(e - s <= 3000 for s, e in seg.sentences)
     assert len(seg.sentences) > 1
+
+
+def test_when_a_numbered_caption_stands_mid_line_then_it_is_a_heading_sentence():
+    text = "The policy remains in force. 6.19.7. Evidence of Insurance. You must send us certificates.\n"
+    seg = segment(text)
+    heads = [text[seg.sentences[i][0] : seg.sentences[i][1]] for i in sorted(seg.headings)]
+    assert heads == ["6.19.7. Evidence of Insurance."]
+
+
+def test_when_lines_are_table_rows_then_each_row_is_a_sentence():
+    text = "Control\tSupplier\tClient\nPatching\tYes\tNo\nBackups\tShared\tShared\n"
+    assert _sentences(text) == ["Control\tSupplier\tClient", "Patching\tYes\tNo", "Backups\tShared\tShared"]
