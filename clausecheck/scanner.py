@@ -17,7 +17,7 @@ from .analysis import detect_kind, find_missing
 from .errors import ErrorCode, ReadError
 from .matcher import Hit, RuleMatcher, merge
 from .model import Finding, ScanResult, Section, Severity
-from .readers import DEFAULT_ENGINE, MAX_BYTES, Document, read_bytes, read_path
+from .readers import DEFAULT_ENGINE, MAX_BYTES, Document, load_file, read_bytes
 from .rules import RuleSet, load_rules
 from .segmenter import Segments, segment
 
@@ -94,25 +94,19 @@ def scan(
     rule_engine = get_engine(str(patterns) if patterns else None)
     data = b""
     try:
-        if is_bytes:
-            data = bytes(source)
-            doc = read_bytes(data, name or "", engine, max_bytes)
-        else:
-            doc, data = read_path(source, engine, max_bytes)
+        data = bytes(source) if is_bytes else load_file(source, max_bytes)
+        try:
+            doc = read_bytes(data, name or ("" if is_bytes else Path(source).name), engine, max_bytes)
+        except ReadError:
+            raise
+        except Exception as exc:  # a reader bug must not end a batch; say what happened
+            raise ReadError(ErrorCode.INTERNAL, f"internal error while reading: {type(exc).__name__}: {exc}") from exc
     except ReadError as exc:
         return ScanResult(
             path=label,
             sha256=hashlib.sha256(data).hexdigest() if data else None,
             error=exc.message,
             error_code=exc.code.value,
-            timings={"total_ms": _ms(t0)},
-        )
-    except Exception as exc:  # a reader bug must not end a batch; say what happened
-        return ScanResult(
-            path=label,
-            sha256=hashlib.sha256(data).hexdigest() if data else None,
-            error=f"internal error while reading: {type(exc).__name__}: {exc}",
-            error_code=ErrorCode.INTERNAL.value,
             timings={"total_ms": _ms(t0)},
         )
     digest = hashlib.sha256(data).hexdigest()

@@ -167,3 +167,11 @@ def test_when_a_line_is_only_a_heading_then_it_gives_no_finding():
     text = "7. Limitation of Liability\n\n7.1 The aggregate liability of Provider shall not exceed the fees paid.\n"
     result = scan(text.encode(), name="h.txt", kind="contract")
     assert result.findings and all(f.start > text.index("7.1") for f in result.findings)
+
+
+def test_when_a_file_on_disk_cannot_be_read_then_its_digest_is_still_reported(tmp_path):
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(encrypt_pdf(make_pdf(["Hello"])))
+    result = scan(path)
+    assert result.error_code == "encrypted"
+    assert result.sha256 and len(result.sha256) == 64

@@ -20,8 +20,8 @@ __all__ = [
     "OffsetMap",
     "Page",
     "TextBuilder",
+    "load_file",
     "read_bytes",
-    "read_path",
     "sniff",
 ]
 
@@ -71,14 +71,18 @@ def sniff(data: bytes, suffix: str = "") -> str:
     return "markdown" if suffix in (".md", ".markdown") else "text"
 
 
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ReadError(
+            ErrorCode.TOO_LARGE, f"the file is {size / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit"
+        )
+
+
 def read_bytes(data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_bytes: int = MAX_BYTES) -> Document:
+    """The Document in ``data``; ``name`` is only used for its extension."""
     if not data:
         raise ReadError(ErrorCode.EMPTY, "the file is empty (0 bytes)")
-    if len(data) > max_bytes:
-        raise ReadError(
-            ErrorCode.TOO_LARGE,
-            f"the file is {len(data) / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit",
-        )
+    _check_size(len(data), max_bytes)
     suffix = Path(name).suffix.lower()
     fmt = sniff(data, suffix)
     if fmt == "pdf":
@@ -99,21 +103,17 @@ def read_bytes(data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_by
     return doc
 
 
-def read_path(path: str | Path, engine: str = DEFAULT_ENGINE, max_bytes: int = MAX_BYTES) -> tuple[Document, bytes]:
+def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The file's bytes, refused before reading when it is over ``max_bytes``."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ReadError(
-                ErrorCode.TOO_LARGE, f"the file is {size / 2**20:,.1f} MiB, over the {max_bytes / 2**20:,.0f} MiB limit"
-            )
+        _check_size(path.stat().st_size, max_bytes)
         if path.is_dir():
             raise ReadError(ErrorCode.UNREADABLE, "is a folder, not a file")
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ReadError(ErrorCode.NOT_FOUND, "no such file") from None
     except PermissionError:
         raise ReadError(ErrorCode.UNREADABLE, "permission denied: the file cannot be read") from None
     except OSError as exc:
         raise ReadError(ErrorCode.UNREADABLE, f"the file cannot be read: {exc.strerror or exc}") from None
-    return read_bytes(data, path.name, engine, max_bytes), data
