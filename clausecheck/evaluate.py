@@ -6,7 +6,8 @@ offsets into the document's text. ``file`` names a file in the documents folder;
 turns foreign category names into groups of clausecheck categories.
 
 Counting (per category, or per mapped group):
-- recall: a gold span is found when a finding of the category overlaps it;
+- recall: a gold span is found when the matched words of a finding of the category overlap it
+  (every rule that fired on the sentence counts: ``Finding.spans``);
 - precision: a finding is correct when it overlaps a gold span of its category; findings of the
   category on the same sentence count once (several rules on one sentence are one flag);
 - document level: does the document contain the category at all, and was it flagged.
@@ -151,7 +152,8 @@ def resolve_documents(docs_dir: Path, gold: list[Gold]) -> dict[str, Path]:
 
 
 def _overlaps(f: Finding, g: Gold) -> bool:
-    return f.start < g.end and f.end > g.start
+    """Do any of the finding's matched words (``spans``) fall inside the gold span?"""
+    return any(s < g.end and e > g.start for s, e in f.spans or [(f.start, f.end)])
 
 
 def evaluate(

@@ -68,6 +68,10 @@ class Hit:
     last_sentence: int
     severity: Severity
     merged: tuple[str, ...] = field(default=())
+    spans: tuple[tuple[int, int], ...] = field(default=())  # every matched word range, once merged
+
+    def word_spans(self) -> tuple[tuple[int, int], ...]:
+        return self.spans or ((self.start, self.end),)
 
 
 @dataclass(slots=True)
@@ -296,7 +300,8 @@ def _chunks(sentences: list[tuple[int, int]]):
 def merge(hits: list[Hit]) -> list[Hit]:
     """All hits of one category in one sentence become one finding. Overlapping hits are joined
     into the union of their words; the finding is reported under the most severe hit (then
-    exact before fuzzy, then longest), and the other rules that fired are kept in ``merged``."""
+    exact before fuzzy, then longest), the other rules that fired are kept in ``merged`` and
+    every matched word range in ``spans`` (so a reviewer sees all the words that fired)."""
     groups: dict[tuple[str, int], list[Hit]] = {}
     for h in hits:
         groups.setdefault((h.rule.category, h.sentence), []).append(h)
@@ -330,4 +335,16 @@ def _combine(group: list[Hit]) -> Hit:
         max(h.last_sentence for h in group),
         best.severity,
         others,
+        _union(s for h in group for s in h.word_spans()),
     )
+
+
+def _union(ranges) -> tuple[tuple[int, int], ...]:
+    """Sorted, overlapping ranges joined: ((0, 5), (3, 9), (12, 14)) -> ((0, 9), (12, 14))."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return tuple(out)

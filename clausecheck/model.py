@@ -66,7 +66,11 @@ class Finding(BaseModel):
     recommendation: str
     merged_rule_ids: list[str] = Field(
         default_factory=list,
-        description="other rules of the same category that matched overlapping words",
+        description="other rules of the same category that fired in the same sentence",
+    )
+    spans: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="every range of matched words (start, end) of the rules merged into the finding",
     )
 
 

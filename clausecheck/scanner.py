@@ -63,6 +63,7 @@ class Engine:
                     explanation=h.rule.explanation.strip(),
                     recommendation=h.rule.recommendation.strip(),
                     merged_rule_ids=list(h.merged),
+                    spans=list(h.word_spans()),
                 )
             )
         return out

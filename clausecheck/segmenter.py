@@ -263,6 +263,8 @@ def find_clauses(text: str) -> tuple[list[Clause], list[int]]:
     last_label: dict[str, str] = {}
     for pos, line in _lines(text):
         stripped = line.strip()
+        if _PAGE_LINE.fullmatch(line):
+            continue  # "Page 49 of 60" is neither a heading nor a clause
         if not stripped:
             prev_line, prev_was_start = "", False
             continue
@@ -389,12 +391,31 @@ def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
 _BLANK_LINE = re.compile(r"\n[ \t\r\f]*\n")
 _TABLE_ROW = re.compile(r"^[^\n\t]*\S\t[^\n]*$", re.MULTILINE)  # a line with cells separated by tabs
 _NEXT_WORD = re.compile(r"\s*([a-z])")
+# a line holding only a page number ("8", "- 8 -", "Page 8", "Page 8 of 60"), as text taken from
+# a filing keeps them where the page broke, often in the middle of a sentence
+_PAGE_NUMBER = r"[ \t]*(?:[-–—][ \t]*)?(?:page[ \t]+)?\d{1,4}(?:[ \t]+of[ \t]+\d{1,4})?(?:[ \t]*[-–—])?[ \t]*"
+_PAGE_LINE = re.compile(_PAGE_NUMBER, re.IGNORECASE)
+_PAGE_LINE_AFTER = re.compile(_PAGE_NUMBER + r"\n\s*", re.IGNORECASE)
+_PAGE_LINE_BEFORE = re.compile(r"(?:^|\n)" + _PAGE_NUMBER + r"$", re.IGNORECASE)
 
 
 def _continues(text: str, blank: re.Match) -> bool:
-    """A blank line inside a sentence (a page break in extracted text): "to, and / the right"."""
-    before = text[: blank.start()].rstrip()
-    return bool(before) and (before[-1].isalnum() or before[-1] == ",") and bool(_NEXT_WORD.match(text, blank.end()))
+    """A blank line inside a sentence (a page break in extracted text): "to, and / the right",
+    also across a page-number line: "SHALL EITHER PARTY BE LIABLE TO THE / 8 / OTHER PARTY"."""
+    before = text[max(0, blank.start() - 400) : blank.start()].rstrip()
+    after = blank.end()
+    page_line = _PAGE_LINE_BEFORE.search(before)
+    if page_line:
+        before = before[: page_line.start()].rstrip()
+    elif m := _PAGE_LINE_AFTER.match(text, after):
+        page_line, after = m, m.end()
+    if not before or not (before[-1].isalnum() or before[-1] == ","):
+        return False
+    if _NEXT_WORD.match(text, after):
+        return True
+    # across a page number, a sentence cut after "the", "of", "and"... goes on whatever the case
+    last_word = before.rsplit(None, 1)[-1].lower()
+    return page_line is not None and (before[-1] == "," or last_word in _DANGLING)
 
 
 def segment(text: str) -> Segments:

@@ -3,7 +3,7 @@ context and negation, length-keeping case folding."""
 
 from __future__ import annotations
 
-from clausecheck.matcher import RuleMatcher, fold, pattern_anchor
+from clausecheck.matcher import RuleMatcher, fold, merge, pattern_anchor
 from clausecheck.rules import ExpectationsFile, KindsFile, Rule, RuleSet
 from clausecheck.segmenter import segment
 
@@ -81,3 +81,11 @@ def test_context_phrases_are_whole_words_but_may_start_or_end_with_punctuation()
     rx = phrase_regex(["?", "$", "limit"])
     assert rx.search("do you use mfa?") and rx.search("a cap of $5")
     assert rx.search("no limit here") and not rx.search("unlimited")
+
+
+def test_when_several_patterns_fire_in_one_sentence_then_one_finding_keeps_every_matched_range():
+    m = _matcher({"phrase": "back up"}, {"phrase": "multi-factor authentication"})
+    text = "The Customer must back up its data and must enforce multi-factor authentication. Nothing else."
+    (hit,) = merge(m.raw_hits(text, segment(text)))
+    assert [text[a:b] for a, b in hit.word_spans()] == ["back up", "multi-factor authentication"]
+    assert text[hit.start : hit.end] in ("back up", "multi-factor authentication")

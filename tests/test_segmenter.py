@@ -80,6 +80,20 @@ def test_when_a_page_break_leaves_a_blank_line_inside_a_sentence_then_it_is_one_
     assert _sentences(text) == ["1.4 Provider shall provide access to, and\n\nthe right to use, the system."]
 
 
+def test_when_a_page_number_line_cuts_a_sentence_then_it_stays_one_sentence():
+    caps = "IN NO EVENT SHALL EITHER PARTY BE LIABLE TO THE\n\n      8\n\n  OTHER PARTY IN AN AMOUNT GREATER THAN THE FEES."
+    assert _sentences(caps) == [caps]
+    lower = "disputes go to resolution through\n\nPage 49 of 60\n\narbitration in New York."
+    assert _sentences(lower) == [lower]
+
+
+def test_when_a_page_number_line_follows_a_finished_sentence_then_the_next_sentence_is_apart():
+    text = "The fees are due monthly.\n\n8\n\nThe Customer shall pay them."
+    assert _sentences(text)[-1] == "The Customer shall pay them."
+    heading = "12. GENERAL\n\n8\n\nOTHER TERMS APPLY."
+    assert _sentences(heading)[-1] == "OTHER TERMS APPLY."
+
+
 def test_sentences_cover_all_text_in_order_and_within_bounds():
     seg = segment(CONTRACT)
     prev = 0
