@@ -82,7 +82,9 @@ def main() -> None:
 @click.option(
     "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
 )
-@click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
+@click.option(
+    "--kind", type=click.Choice(["contract", "policy", "application"]), help="Treat every document as this kind."
+)
 @click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
 def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
     """Scan PDF, DOCX and text files, or folders of them."""
