@@ -339,3 +339,95 @@ def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> No
                 console.print(
                     f"[red]FALSE[/red] {s.category}  {escape(doc)} {rule_id}: {escape(' '.join(text.split())[:300])}"
                 )
+
+
+@main.command()
+@click.option(
+    "--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The cyber-insurance policy."
+)
+@click.argument("contracts", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a conflict at or above this severity is reported.",
+)
+@click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+def compare(policy_path, contracts, fmt, output, fail_on, engine, patterns) -> None:
+    """Compare a cyber-insurance policy with contracts: conflicts between cover and commitments."""
+    from rich.console import Console
+
+    from . import report
+    from .compare import compare as compare_results
+    from .readers import load_file, read_bytes
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
+
+    try:
+        rules = get_engine(patterns).rules
+    except RuleError as exc:
+        _fail(exc)
+    policy = scan_one(policy_path, engine=engine, patterns=patterns)
+    if policy.error:
+        click.echo(f"could not read the policy {policy.path}: {policy.error}", err=True)
+        sys.exit(2)
+    if policy.kind != "policy":
+        click.echo(f"note: {policy.path} reads as '{policy.kind}', not a policy wording; compared anyway", err=True)
+    files, results = collect(contracts)
+    texts: dict[str, str] = {}
+    for f in files:
+        r = scan_one(f, engine=engine, patterns=patterns)
+        results.append(r)
+        if r.ok:  # the whole text, so that a security duty is looked for beyond the findings
+            texts[r.path] = read_bytes(load_file(f), f.name, engine).text
+    conflicts = compare_results(policy, results, rules.conflicts, texts)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        if fmt == "json":
+            out.write(report.conflicts_to_json(policy, results, conflicts))
+        elif fmt == "markdown":
+            out.write(report.conflicts_to_markdown(policy, results, conflicts))
+        else:
+            console = Console(file=out, width=None if out.isatty() else 160, highlight=False)
+            report.print_conflicts(policy, results, conflicts, console)
+    finally:
+        if output:
+            out.close()
+    for r in results:
+        if r.error:
+            click.echo(f"could not read {r.path}: {r.error}", err=True)
+        elif r.kind != "contract":
+            click.echo(f"note: {r.path} reads as '{r.kind}', not a contract; compared anyway", err=True)
+    if fail_on != "never" and any(c.severity.rank >= Severity(fail_on).rank for c in conflicts):
+        sys.exit(1)
+
+
+@main.command("eval-values")
+@click.option("--docs", "docs_dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False), help="values.jsonl")
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+def eval_values(docs_dir, labels, patterns) -> None:
+    """Measure extracted figures against labelled ones (share found with the right normalised value)."""
+    from .evaluate import evaluate_values
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
+
+    try:
+        get_engine(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    result = evaluate_values(docs_dir, labels, lambda p: scan_one(p, patterns=patterns))
+    for g in result["misses"]:
+        click.echo(f"MISS {g['file']} {g['type']} {g['text']!r}")
+    click.echo(
+        f"{result['found']} of {result['labels']} labelled figures extracted with the right value "
+        f"({result['recall']:.3f}); {result['extracted']} values extracted in all"
+    )

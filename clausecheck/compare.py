@@ -32,6 +32,8 @@ class UninsuredLiability(_Check):
     policy_categories: list[str] = Field(min_length=1)
     contract_categories: list[str] = Field(min_length=1)
     min_severity: Severity
+    contract_require_any: list[str] = Field(default_factory=list)
+    contract_exclude_any: list[str] = Field(default_factory=list)
     when_missing: list[str] = Field(default_factory=list)
     lower_to: Severity
     lower_if_policy_any: list[str] = Field(default_factory=list)
@@ -130,9 +132,10 @@ def _money(v: Value) -> str:
 class _Comparison:
     """One policy against one contract."""
 
-    def __init__(self, rules: ConflictsFile, policy: ScanResult, contract: ScanResult):
+    def __init__(self, rules: ConflictsFile, policy: ScanResult, contract: ScanResult, text: str | None):
         self.c = rules.conflicts
         self.policy, self.contract = policy, contract
+        self.contract_text = text if text is not None else "\n".join(f.clause_text for f in contract.findings)
 
     def conflict(self, type_: str, check: _Check, evidence: list[Evidence], detail: str, severity=None) -> Conflict:
         key = "|".join(
@@ -243,7 +246,7 @@ class _Comparison:
         for law in check.regulators:
             if _has(law.when_any, contract_text):
                 evidence.append(
-                    Evidence(side="law", document=law.name, text=f"{law.name}: {_hours(law.hours)} after {law.trigger}")
+                    Evidence(side="law", document=law.name, text=f"{_hours(law.hours)} (trigger: {law.trigger})")
                 )
                 parts.append(f"{law.name}: {_hours(law.hours)}")
         yield self.conflict("notification-deadline-conflict", check, evidence, "; ".join(parts))
@@ -282,7 +285,7 @@ class _Comparison:
         required = _of(self.policy, check.policy_categories)
         for control, words in check.controls.items():
             asks = [f for f in required if _has(words, f.clause_text)]
-            if asks and not any(_has(words, f.clause_text) for f in self.contract.findings):
+            if asks and not _has(words, self.contract_text):
                 yield self.conflict(
                     "unassigned-security-duty",
                     check,
@@ -296,12 +299,24 @@ class _Comparison:
                 )
 
 
-def compare(policy: ScanResult, contracts: list[ScanResult], rules: ConflictsFile | None = None) -> list[Conflict]:
+def compare(
+    policy: ScanResult,
+    contracts: list[ScanResult],
+    rules: ConflictsFile | None = None,
+    texts: dict[str, str] | None = None,
+) -> list[Conflict]:
     """Conflicts between one policy and each contract (results of :func:`clausecheck.scan`), most
-    severe first. Results that could not be read are skipped (the caller reports them)."""
+    severe first. ``texts`` (result path -> document text), when given, lets the security-duty
+    check search the whole contract rather than its findings. Results that could not be read are
+    skipped (the caller reports them)."""
     if rules is None:
         from .scanner import get_engine
 
         rules = get_engine().rules.conflicts
-    out = [c for contract in contracts if contract.ok and policy.ok for c in _Comparison(rules, policy, contract).all()]
+    out = [
+        c
+        for contract in contracts
+        if contract.ok and policy.ok
+        for c in _Comparison(rules, policy, contract, (texts or {}).get(contract.path)).all()
+    ]
     return sorted(out, key=lambda c: -c.severity.rank)
