@@ -170,8 +170,12 @@ class _Comparison:
         exclusions = _of(self.policy, check.policy_categories)
         if not exclusions:
             return
-        exposures = [_evidence("contract", self.contract, f) for f in _of(self.contract, check.contract_categories,
-                                                                          check.min_severity)]  # fmt: skip
+        exposures = [
+            _evidence("contract", self.contract, f)
+            for f in _of(self.contract, check.contract_categories, check.min_severity)
+            if (not check.contract_require_any or _has(check.contract_require_any, f.clause_text))
+            and not _has(check.contract_exclude_any, f.clause_text)
+        ]
         missing = {m.category for m in self.contract.missing} & set(check.when_missing)
         exposures += [
             _evidence("contract", self.contract, text=f"no {c} clause found in the contract") for c in sorted(missing)
@@ -214,14 +218,18 @@ class _Comparison:
     def notification_deadline_conflict(self) -> Iterator[Conflict]:
         check = self.c.notification_deadline_conflict
         to_customer = [
-            v for v in self.contract.values
+            v
+            for v in self.contract.values
             if v.type == "notification-deadline" and v.party == "customer" and v.hours is not None
-        ]  # fmt: skip
+        ]
         to_insurer = [
-            v for v in self.policy.values
-            if v.type == "notification-deadline" and v.party == "insurer" and v.hours is not None
+            v
+            for v in self.policy.values
+            if v.type == "notification-deadline"
+            and v.party == "insurer"
+            and v.hours is not None
             and v.category == "incident-notification"
-        ]  # fmt: skip
+        ]
         if not to_customer or not to_insurer:
             return
         customer = min(to_customer, key=lambda v: v.hours)
@@ -238,15 +246,15 @@ class _Comparison:
             f"customer: {_hours(customer.hours)} ({customer.trigger or 'no trigger stated'})",
             f"insurer: {_hours(insurer.hours)} ({insurer.trigger or 'no trigger stated'})",
         ]
-        for v in self.contract.values:
-            if v.type == "notification-deadline" and v.party == "regulator":
-                evidence.append(_evidence("contract", self.contract, value=v))
-                parts.append(f"regulator: {_hours(v.hours)} ({v.trigger or 'no trigger stated'})")
-        contract_text = " ".join(f.clause_text for f in self.contract.findings)
+        # the customer's regulator: deadlines the contract states, and those of a law it names
+        stated = [v for v in self.contract.values if v.type == "notification-deadline" and v.party == "regulator"]
+        for v in stated:
+            evidence.append(_evidence("contract", self.contract, value=v))
+            parts.append(f"regulator: {_hours(v.hours)} ({v.trigger or 'no trigger stated'})")
         for law in check.regulators:
-            if _has(law.when_any, contract_text):
+            if law.hours not in {v.hours for v in stated} and _has(law.when_any, self.contract_text):
                 evidence.append(
-                    Evidence(side="law", document=law.name, text=f"{_hours(law.hours)} (trigger: {law.trigger})")
+                    Evidence(side="law", document=law.name, text=f"{_hours(law.hours)} after {law.trigger}")
                 )
                 parts.append(f"{law.name}: {_hours(law.hours)}")
         yield self.conflict("notification-deadline-conflict", check, evidence, "; ".join(parts))

@@ -232,13 +232,20 @@ def evaluate_values(docs_dir: str | Path, labels: str | Path, scan_fn) -> dict:
     for g in gold:
         fields = {k: v for k, v in g.items() if k not in VALUE_KEYS}
         if any(
-            v.type == g["type"] and v.start < g["end"] and g["start"] < v.end
+            v.type == g["type"]
+            and v.start < g["end"]
+            and g["start"] < v.end
             and all(getattr(v, k) == want for k, want in fields.items())
             for v in results[g["file"]].values
-        ):  # fmt: skip
+        ):
             found += 1
         else:
             misses.append(g)
     extracted = sum(len(r.values) for r in results.values())
-    return {"labels": len(gold), "found": found, "recall": found / len(gold) if gold else None,
-            "extracted": extracted, "misses": misses}  # fmt: skip
+    return {
+        "labels": len(gold),
+        "found": found,
+        "recall": found / len(gold) if gold else None,
+        "extracted": extracted,
+        "misses": misses,
+    }

@@ -348,16 +348,18 @@ class ValueExtractor:
             if _after(iw.skip_after, folded, m.start, 40):
                 continue
             coverage = _last_of(iw.coverages, folded, f.clause_start, m.start)
-            yield self._value(text, f, "insurance-required", m.start, m.end, amount=m.number, currency=m.unit,
-                              coverage=coverage)  # fmt: skip
+            yield self._value(
+                text, f, "insurance-required", m.start, m.end, amount=m.number, currency=m.unit, coverage=coverage
+            )
 
     def _sublimit(self, text: str, folded: str, f: Finding, kind: str) -> Iterator[Value]:
         pw = self.vf.policy_limits
         coverage = _classify(pw.sublimits, folded[f.clause_start : f.clause_end]) or "social-engineering"
         for m in self.parse.money(folded, f.clause_start, f.clause_end):
             if not _after(pw.skip_after, folded, m.start):
-                yield self._value(text, f, "policy-sublimit", m.start, m.end, amount=m.number, currency=m.unit,
-                                  coverage=coverage)  # fmt: skip
+                yield self._value(
+                    text, f, "policy-sublimit", m.start, m.end, amount=m.number, currency=m.unit, coverage=coverage
+                )
                 return
 
     def _training(self, text: str, folded: str, f: Finding, kind: str) -> Iterator[Value]:

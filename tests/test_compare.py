@@ -83,8 +83,16 @@ def test_when_deadlines_conflict_then_every_deadline_is_evidence(results):
     assert "customer: 24 hours (suspected)" in c.detail and "insurer: 3 days" in c.detail
     hours = {(e.side, e.value.party if e.value else None): e.value.hours if e.value else None for e in c.evidence}
     assert hours[("contract", "customer")] == 24 and hours[("policy", "insurer")] == 72
-    assert hours[("contract", "regulator")] == 720
-    assert any(e.side == "law" and "Safeguards" in e.document for e in c.evidence)
+    assert hours[("contract", "regulator")] == 720  # the FTC notice the contract itself states
+    assert not any(e.side == "law" for e in c.evidence)  # so the same 30 days is not repeated from the law
+
+
+def test_when_the_contract_names_a_law_with_a_deadline_then_the_law_is_evidence(results):
+    [c] = _conflicts(
+        results, "cyber-policy-wording", "customer-drafted-services-agreement", "notification-deadline-conflict"
+    )
+    [law] = [e for e in c.evidence if e.side == "law"]
+    assert "HIPAA" in law.document and law.text == "60 days after discovered"
 
 
 def test_when_the_shortfall_is_computed_then_the_largest_requirement_is_compared_with_the_limit(results):
@@ -160,3 +168,11 @@ def test_when_fail_on_is_reached_then_exit_code_is_1():
     )
     assert r.exit_code == 1
     assert "notification-deadline-conflict" in r.stdout
+
+
+def test_when_carve_outs_only_keep_the_customers_own_liability_then_no_uninsured_liability(results):
+    # cloud SLA 10.3: the cap does not limit the Customer's fees, its indemnities, or fraud
+    cloud = scan(SAMPLES / "cloud-hosting-sla.txt")
+    assert any(f.category == "liability-uncapped" and f.severity.value == "high" for f in cloud.findings)
+    found = compare(results["cyber-policy-wording"], [cloud])
+    assert "uninsured-contractual-liability" not in {c.type for c in found}
