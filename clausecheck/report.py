@@ -11,6 +11,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 from . import __version__
 from .model import SCHEMA_VERSION, ScanResult, Severity
@@ -235,23 +236,26 @@ def conflicts_to_markdown(policy: ScanResult, contracts: list[ScanResult], confl
     return "\n".join(lines) + "\n"
 
 
+def _clip(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
+
+
 def print_conflicts(policy: ScanResult, contracts: list[ScanResult], conflicts: list, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"{policy.path} ({policy.kind}) against {len(contracts)} contract(s)", title_justify="left")
     table.add_column("sev", no_wrap=True, width=6)
-    table.add_column("conflict", width=30)
-    table.add_column("contract", width=28)
+    table.add_column("conflict", width=32)
+    table.add_column("contract", width=26, overflow="fold")
     table.add_column("detail and evidence", ratio=1, min_width=40)
     for c in conflicts:
-        evidence = "\n".join(
-            f"[dim]{escape(_side(e))}[/]: {escape(' '.join(e.text.split())[:160])}" for e in c.evidence
-        )
+        evidence = "\n".join(f"[dim]{escape(_side(e))}[/]: {escape(_clip(e.text))}" for e in c.evidence)
         table.add_row(
             f"[{_STYLE[c.severity.value]}]{c.severity.value}[/]",
             f"{c.type}\n[dim]{c.id}[/]",
-            escape(c.contract),
+            escape(Path(c.contract).name),
             f"{escape(c.detail)}\n{evidence}",
         )
     console.print(table)
