@@ -319,14 +319,14 @@ class ValueExtractor:
             return
         if deadline is None:
             fields["business_days"] = False
-        fields["party"] = self._party(folded, lo, hi, kind) or nw.default_party.get(kind)
+        fields["party"] = self._party(folded, lo, hi) or nw.default_party.get(kind)
         sentence = folded[lo:hi]
         fields["trigger"] = _classify(nw.triggers, sentence)
         span = deadline or qualifier
         start, end = (span.start, span.end) if isinstance(span, Figure) else (span.start(), span.end())
         yield self._value(text, f, "notification-deadline", start, end, **fields)
 
-    def _party(self, folded: str, lo: int, hi: int, kind: str) -> str | None:
+    def _party(self, folded: str, lo: int, hi: int) -> str | None:
         """Who is told: the first party named just after a verb of telling ("notify the Insurer",
         "report to Provider's service desk", "call our incident hotline")."""
         nw = self.vf.notification
@@ -336,7 +336,7 @@ class ValueExtractor:
             hits = [
                 (m.start(), -len(m.group()), name)
                 for name, phrases in nw.parties.items()
-                if (name != "insurer" or kind != "contract") and (m := _first(phrase_regex(phrases), folded, *window))
+                if (m := _first(phrase_regex(phrases), folded, *window))
             ]
             if hits:
                 return min(hits)[2]
