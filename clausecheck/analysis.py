@@ -39,7 +39,7 @@ def detect_kind(text: str, kinds: KindsFile) -> tuple[str, list[str]]:
 
 def find_missing(findings: list[Finding], kind: str, rules: RuleSet) -> list[MissingClause]:
     """Expected categories (expectations.yaml) for which the document has no finding."""
-    if kind not in ("contract", "policy"):
+    if kind not in ("contract", "policy", "application"):
         return []
     present = {f.category for f in findings}
     return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -19,6 +20,25 @@ from .model import ScanResult, Severity
 from .readers import DEFAULT_ENGINE, ENGINES, SUPPORTED_SUFFIXES
 
 SEVERITIES = [s.value for s in Severity]
+
+# options shared by several commands
+OUTPUT = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
+ENGINE = click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
+PATTERNS = click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+
+
+def fail_on(what: str):
+    return click.option(
+        "--fail-on",
+        type=click.Choice([*SEVERITIES, "never"]),
+        default="never",
+        show_default=True,
+        help=f"Exit 1 when a {what} at or above this severity is reported.",
+    )
 
 
 def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[ScanResult]]:
@@ -47,6 +67,28 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[ScanResult]]:
     return files, problems
 
 
+@contextmanager
+def _output(output: str | None):
+    """The report's destination: the --output file (closed at the end), else stdout."""
+    if not output:
+        yield sys.stdout
+        return
+    with open(output, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def _console(out):
+    from rich.console import Console
+
+    return Console(file=out, width=None if out.isatty() else 160, highlight=False)
+
+
+def _exit_on(fail_on: str, severities) -> None:
+    """Exit 1 when one of ``severities`` is at or above ``--fail-on``."""
+    if fail_on != "never" and any(s.rank >= Severity(fail_on).rank for s in severities):
+        sys.exit(1)
+
+
 def _fail(exc: RuleError) -> None:
     click.echo(str(exc), err=True)
     sys.exit(2)
@@ -67,23 +109,15 @@ def main() -> None:
     default="table",
     show_default=True,
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
-)
+@OUTPUT
 @click.option("--category", "categories", multiple=True, help="Only these categories (repeatable).")
 @click.option("--min-severity", type=click.Choice(SEVERITIES), help="Only findings at or above this severity.")
+@fail_on("finding")
+@ENGINE
 @click.option(
-    "--fail-on",
-    type=click.Choice([*SEVERITIES, "never"]),
-    default="never",
-    show_default=True,
-    help="Exit 1 when a finding at or above this severity is reported.",
+    "--kind", type=click.Choice(["contract", "policy", "application"]), help="Treat every document as this kind."
 )
-@click.option(
-    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
-)
-@click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
-@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@PATTERNS
 def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
     """Scan PDF, DOCX and text files, or folders of them."""
     from rich.console import Console
@@ -103,9 +137,8 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
         )
 
     files, results = collect(paths)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
     err = Console(stderr=True)  # progress only: stdout is the report
-    try:
+    with _output(output) as out:
         if fmt == "jsonl":
             for r in results:
                 out.write(report.to_jsonl_line(r))
@@ -152,18 +185,11 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
         elif fmt == "markdown":
             out.write(report.to_markdown(results))
         elif fmt == "table":
-            console = Console(file=out, width=None if out.isatty() else 160, highlight=False)
-            report.print_table(results, console)
-    finally:
-        if output:
-            out.close()
+            report.print_table(results, _console(out))
     for r in results:
         if r.error:
             click.echo(f"could not read {r.path}: {r.error}", err=True)
-    if fail_on != "never":
-        floor = Severity(fail_on).rank
-        if any(f.severity.rank >= floor for r in results for f in r.findings):
-            sys.exit(1)
+    _exit_on(fail_on, (f.severity for r in results for f in r.findings))
 
 
 @main.group()
@@ -172,7 +198,7 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@PATTERNS
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def rules_list(patterns, fmt) -> None:
     """List every rule with its category, severity and where it is defined."""
@@ -226,7 +252,7 @@ def rules_validate(path) -> None:
 
 
 @rules.command("test")
-@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@PATTERNS
 @click.option("--rule", "rule_ids", multiple=True, help="Only these rule ids (repeatable).")
 def rules_test(patterns, rule_ids) -> None:
     """Run every rule's match / no_match examples."""
@@ -267,10 +293,8 @@ def rules_test(patterns, rule_ids) -> None:
     show_default=True,
     help="List up to N missed spans and N false flags per category.",
 )
-@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
-@click.option(
-    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
-)
+@PATTERNS
+@ENGINE
 def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> None:
     """Measure precision and recall of the rules on labelled documents."""
     from .evaluate import evaluate, load_label_map
@@ -337,3 +361,78 @@ def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> No
                 console.print(
                     f"[red]FALSE[/red] {s.category}  {escape(doc)} {rule_id}: {escape(' '.join(text.split())[:300])}"
                 )
+
+
+@main.command()
+@click.option(
+    "--policy", "policy_path", required=True, type=click.Path(dir_okay=False), help="The cyber-insurance policy."
+)
+@click.argument("contracts", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@OUTPUT
+@fail_on("conflict")
+@ENGINE
+@PATTERNS
+def compare(policy_path, contracts, fmt, output, fail_on, engine, patterns) -> None:
+    """Compare a cyber-insurance policy with contracts: conflicts between cover and commitments."""
+
+    from . import report
+    from .compare import compare as compare_results
+    from .readers import load_file, read_bytes
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
+
+    try:
+        rules = get_engine(patterns).rules
+    except RuleError as exc:
+        _fail(exc)
+    policy = scan_one(policy_path, engine=engine, patterns=patterns)
+    if policy.error:
+        click.echo(f"could not read the policy {policy.path}: {policy.error}", err=True)
+        sys.exit(2)
+    if policy.kind != "policy":
+        click.echo(f"note: {policy.path} reads as '{policy.kind}', not a policy wording; compared anyway", err=True)
+    files, results = collect(contracts)
+    texts: dict[str, str] = {}
+    for f in files:
+        r = scan_one(f, engine=engine, patterns=patterns)
+        results.append(r)
+        if r.ok:  # the whole text, so that a security duty is looked for beyond the findings
+            texts[r.path] = read_bytes(load_file(f), f.name, engine).text
+    conflicts = compare_results(policy, results, rules.conflicts, texts)
+    with _output(output) as out:
+        if fmt == "json":
+            out.write(report.conflicts_to_json(policy, results, conflicts))
+        elif fmt == "markdown":
+            out.write(report.conflicts_to_markdown(policy, results, conflicts))
+        else:
+            report.print_conflicts(policy, results, conflicts, _console(out))
+    for r in results:
+        if r.error:
+            click.echo(f"could not read {r.path}: {r.error}", err=True)
+        elif r.kind != "contract":
+            click.echo(f"note: {r.path} reads as '{r.kind}', not a contract; compared anyway", err=True)
+    _exit_on(fail_on, (c.severity for c in conflicts))
+
+
+@main.command("eval-values")
+@click.option("--docs", "docs_dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False), help="values.jsonl")
+@PATTERNS
+def eval_values(docs_dir, labels, patterns) -> None:
+    """Measure extracted figures against labelled ones (share found with the right normalised value)."""
+    from .evaluate import evaluate_values
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
+
+    try:
+        get_engine(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    result = evaluate_values(docs_dir, labels, lambda p: scan_one(p, patterns=patterns))
+    for g in result["misses"]:
+        click.echo(f"MISS {g['file']} {g['type']} {g['text']!r}")
+    click.echo(
+        f"{result['found']} of {result['labels']} labelled figures extracted with the right value "
+        f"({result['recall']:.3f}); {result['extracted']} values extracted in all"
+    )

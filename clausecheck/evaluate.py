@@ -216,3 +216,36 @@ def evaluate(
             score.docs_flagged += bool(findings)
             score.docs_both += bool(spans) and bool(findings)
     return Evaluation(scores, len(documents), errors)
+
+
+VALUE_KEYS = ("file", "type", "start", "end", "text")
+
+
+def evaluate_values(docs_dir: str | Path, labels: str | Path, scan_fn) -> dict:
+    """Labelled figures (``values.jsonl``: file, type, start, end, text and the normalised fields)
+    against ``ScanResult.values``. A label is found when a value of its type overlaps it and every
+    normalised field of the label is equal; ``misses`` lists the others."""
+    docs_dir = Path(docs_dir)
+    gold = [json.loads(line) for line in Path(labels).read_text(encoding="utf-8").splitlines() if line.strip()]
+    results = {name: scan_fn(docs_dir / name) for name in sorted({g["file"] for g in gold})}
+    found, misses = 0, []
+    for g in gold:
+        fields = {k: v for k, v in g.items() if k not in VALUE_KEYS}
+        if any(
+            v.type == g["type"]
+            and v.start < g["end"]
+            and g["start"] < v.end
+            and all(getattr(v, k) == want for k, want in fields.items())
+            for v in results[g["file"]].values
+        ):
+            found += 1
+        else:
+            misses.append(g)
+    extracted = sum(len(r.values) for r in results.values())
+    return {
+        "labels": len(gold),
+        "found": found,
+        "recall": found / len(gold) if gold else None,
+        "extracted": extracted,
+        "misses": misses,
+    }

@@ -27,7 +27,7 @@ class Severity(StrEnum):
 
 _RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
 
-Kind = Literal["contract", "policy", "unknown"]
+Kind = Literal["contract", "policy", "application", "unknown"]
 Method = Literal["phrase", "token", "fuzzy"]
 
 
@@ -83,6 +83,49 @@ class MissingClause(BaseModel):
     recommendation: str
 
 
+ValueType = Literal[
+    "liability-cap-amount",
+    "liability-cap-fees-multiple",
+    "notification-deadline",
+    "insurance-required",
+    "policy-aggregate-limit",
+    "policy-retention",
+    "policy-sublimit",
+    "training-frequency",
+    "patch-window",
+]
+
+
+class Value(BaseModel):
+    """A figure extracted from the document, normalised. Only the fields that its ``type`` uses
+    are set; the others stay ``None``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: ValueType
+    finding_id: str | None = Field(
+        description="the finding the figure sits in; None for a policy's schedule of limits, which no category covers"
+    )
+    category: str | None = Field(default=None, description="the category of that finding")
+    text: str = Field(description="the figure as written (document text[start:end])")
+    start: int
+    end: int
+    amount: float | None = None
+    currency: str | None = Field(default=None, description="ISO 4217 code: USD, GBP, EUR")
+    multiple: float | None = Field(default=None, description="cap as a multiple of the fees paid over `months`")
+    months: int | None = None
+    hours: float | None = Field(default=None, description="a deadline in hours (days x 24); None when not fixed")
+    business_days: bool | None = Field(default=None, description="the deadline counts business days")
+    qualifier: str | None = Field(default=None, description="'without undue delay', 'promptly', ... as written")
+    party: str | None = Field(default=None, description="who must be told: customer, insurer, regulator, provider")
+    trigger: str | None = Field(
+        default=None, description="what starts the clock: suspected, discovered, aware, confirmed"
+    )
+    coverage: str | None = Field(default=None, description="kind of insurance or sublimit: cyber, professional, ...")
+    days: int | None = Field(default=None, description="a patch window in days")
+    per_days: int | None = Field(default=None, description="a frequency: once every N days")
+
+
 class ScanResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     path: str
@@ -94,7 +137,7 @@ class ScanResult(BaseModel):
     chars: int = 0
     findings: list[Finding] = Field(default_factory=list)
     missing: list[MissingClause] = Field(default_factory=list)
-    values: list[dict] = Field(default_factory=list)
+    values: list[Value] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     error_code: str | None = None
@@ -103,3 +146,41 @@ class ScanResult(BaseModel):
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+ConflictType = Literal[
+    "uninsured-contractual-liability",
+    "insurance-limit-shortfall",
+    "notification-deadline-conflict",
+    "absolute-commitment-uninsured",
+    "subrogation-without-waiver",
+    "unassigned-security-duty",
+]
+
+
+class Evidence(BaseModel):
+    """One side of a conflict: a finding, a value, a deadline set by law, or the absence of a clause."""
+
+    model_config = ConfigDict(frozen=True)
+
+    side: Literal["policy", "contract", "law"]
+    document: str
+    finding_id: str | None = None
+    category: str | None = None
+    text: str = Field(description="the clause (or, for an absence, what was looked for)")
+    value: Value | None = None
+
+
+class Conflict(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="stable: hash of the type, the two documents' digests and the evidence")
+    type: ConflictType
+    severity: Severity
+    title: str
+    policy: str
+    contract: str
+    explanation: str
+    recommendation: str
+    detail: str = Field(description="what was compared, with the figures")
+    evidence: list[Evidence]

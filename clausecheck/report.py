@@ -11,6 +11,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 from . import __version__
 from .model import SCHEMA_VERSION, ScanResult, Severity
@@ -198,4 +199,67 @@ def print_table(results: list[ScanResult], console) -> None:
         f"\n{s['files']} file(s), {s['pages']} page(s), {s['findings']} finding(s): "
         + ", ".join(f"{n} {k}" for k, n in s["by_severity"].items())
         + f"; {s['errors']} error(s)"
+    )
+
+
+# --- compare: conflicts between a policy and contracts -------------------------------------------
+
+
+def conflicts_to_json(policy: ScanResult, contracts: list[ScanResult], conflicts: list) -> str:
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "clausecheck_version": __version__,
+        "policy": {"path": policy.path, "kind": policy.kind, "sha256": policy.sha256, "error": policy.error},
+        "contracts": [{"path": c.path, "kind": c.kind, "sha256": c.sha256, "error": c.error} for c in contracts],
+        "conflicts": [c.model_dump(mode="json") for c in conflicts],
+        "summary": dict(Counter(c.type for c in conflicts)),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _side(e) -> str:
+    """``contract: path (category, finding id)`` for one piece of evidence."""
+    return f"{e.side}: {e.document}" + (f" ({e.category}, {e.finding_id})" if e.finding_id else "")
+
+
+def conflicts_to_markdown(policy: ScanResult, contracts: list[ScanResult], conflicts: list) -> str:
+    lines = ["# clausecheck compare", "", f"Policy: {_md(policy.path)} ({policy.kind})", ""]
+    for c in contracts:
+        shown = f"could not be read: {_md(c.error)}" if c.error else f"{c.kind}"
+        lines.append(f"- Contract: {_md(c.path)} ({shown})")
+    lines += ["", f"{len(conflicts)} conflict(s)."]
+    for c in conflicts:
+        lines += ["", f"## {c.severity.value}: {_md(c.title)} (`{c.type}`, {c.id})", ""]
+        lines += [f"Contract: {_md(c.contract)}", "", f"**{_md(c.detail)}**", "", _md(c.explanation), ""]
+        lines += [f"*Recommendation:* {_md(c.recommendation)}", "", "Evidence:", ""]
+        lines += [f"- {_md(_side(e))}: {_md(e.text[:300])}" for e in c.evidence]
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
+
+
+def print_conflicts(policy: ScanResult, contracts: list[ScanResult], conflicts: list, console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"{policy.path} ({policy.kind}) against {len(contracts)} contract(s)", title_justify="left")
+    table.add_column("sev", no_wrap=True, width=6)
+    table.add_column("conflict", width=32)
+    table.add_column("contract", width=26, overflow="fold")
+    table.add_column("detail and evidence", ratio=1, min_width=40)
+    for c in conflicts:
+        evidence = "\n".join(f"[dim]{escape(_side(e))}[/]: {escape(_clip(e.text))}" for e in c.evidence)
+        table.add_row(
+            f"[{_STYLE[c.severity.value]}]{c.severity.value}[/]",
+            f"{c.type}\n[dim]{c.id}[/]",
+            escape(Path(c.contract).name),
+            f"{escape(c.detail)}\n{evidence}",
+        )
+    console.print(table)
+    console.print(
+        f"\n{len(conflicts)} conflict(s): "
+        + ", ".join(f"{n} {t}" for t, n in Counter(c.type for c in conflicts).items())
     )

@@ -23,7 +23,7 @@ from .errors import RuleError, RuleIssue
 from .model import Severity
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
-SPECIAL_FILES = {"categories.yaml", "kinds.yaml", "expectations.yaml"}
+SPECIAL_FILES = {"categories.yaml", "kinds.yaml", "expectations.yaml", "values.yaml", "conflicts.yaml"}
 AppliesTo = Literal["contract", "policy", "both"]
 MAX_GAP = 5
 
@@ -111,7 +111,9 @@ class Rule(_Strict):
         return v
 
     def applies(self, kind: str) -> bool:
-        return self.applies_to == "both" or kind == "unknown" or self.applies_to == kind
+        """An application (proposal form) is an insurance document: policy rules apply to it."""
+        family = "policy" if kind == "application" else kind
+        return self.applies_to == "both" or family == "unknown" or self.applies_to == family
 
 
 class RuleFile(_Strict):
@@ -132,7 +134,7 @@ class KindIndicator(_Strict):
 
 
 class KindSpec(_Strict):
-    kind: Literal["contract", "policy"]
+    kind: Literal["contract", "policy", "application"]
     indicators: list[KindIndicator]
 
 
@@ -151,6 +153,7 @@ class Expectation(_Strict):
 class ExpectationsFile(_Strict):
     contract: list[Expectation] = Field(default_factory=list)
     policy: list[Expectation] = Field(default_factory=list)
+    application: list[Expectation] = Field(default_factory=list)
 
 
 # --- YAML with line numbers ------------------------------------------------------------------
@@ -245,6 +248,8 @@ class RuleSet:
         self.digest = digest
         self.directory = directory
         self.warnings: list[RuleIssue] = []  # valid but worth fixing (slow patterns)
+        self.values: Any = None  # values.ValuesFile: words that identify extracted figures
+        self.conflicts: Any = None  # compare.ConflictsFile: policy-versus-contract checks
 
     @cached_property
     def families(self) -> dict[str, list[Rule]]:
@@ -283,6 +288,15 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     kinds = _load_special(directory, "kinds.yaml", KindsFile, issues) or KindsFile(kinds=[])
     expectations = _load_special(directory, "expectations.yaml", ExpectationsFile, issues) or ExpectationsFile()
     categories = {c.id: c for c in cat_file.categories} if cat_file else {}
+    from .compare import ConflictsFile  # here, not at the top: both import this module's neighbours
+    from .values import ValuesFile
+
+    values = _load_special(directory, "values.yaml", ValuesFile, issues)
+    conflicts = _load_special(directory, "conflicts.yaml", ConflictsFile, issues)
+    for name, data in (("values.yaml", values), ("conflicts.yaml", conflicts)):
+        for where, category in data.category_refs() if data else ():
+            if categories and category not in categories:
+                issues.append(RuleIssue(str(directory / name), None, None, where, f"unknown category {category!r}"))
 
     rules: list[Rule] = []
     warnings_: list[RuleIssue] = []
@@ -337,7 +351,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
             warnings_.extend(_lint(rule, rule_node, str(file)))
             sources[rule.id] = where
             rules.append(rule)
-    for kind_name in ("contract", "policy"):
+    for kind_name in ("contract", "policy", "application"):
         for j, exp in enumerate(getattr(expectations, kind_name)):
             if categories and exp.category not in categories:
                 issues.append(
@@ -356,6 +370,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
             digest.update(special.encode() + b"\0" + (directory / special).read_bytes())
     ruleset = RuleSet(rules, categories, kinds, expectations, sources, digest.hexdigest()[:16], directory)
     ruleset.warnings = warnings_
+    ruleset.values, ruleset.conflicts = values, conflicts
     return ruleset
 
 

@@ -1,5 +1,5 @@
 """``scan()``: one file (path or bytes) to one :class:`ScanResult`, through the named steps
-read → segment → detect kind → match → merge → findings → missing clauses.
+read → segment → detect kind → match → merge → findings → missing clauses → extracted values.
 
 The engine (rules and spaCy pipeline) is built once per process and per patterns folder.
 A file that cannot be read gives a ScanResult with ``error`` set; ``scan`` never raises for
@@ -20,12 +20,14 @@ from .model import Finding, ScanResult, Section, Severity
 from .readers import DEFAULT_ENGINE, MAX_BYTES, Document, load_file, read_bytes
 from .rules import RuleSet, load_rules
 from .segmenter import Segments, segment
+from .values import ValueExtractor
 
 
 class Engine:
     def __init__(self, rules: RuleSet):
         self.rules = rules
         self.matcher = RuleMatcher(rules)
+        self.values = ValueExtractor(rules.values)
 
     def analyse(self, doc: Document, kind: str | None = None) -> tuple[str, list[str], Segments, list[Hit]]:
         segments = segment(doc.text)
@@ -118,11 +120,15 @@ def scan(
     findings = rule_engine.findings(doc, digest, segments, hits)
     timings["match_ms"] = _ms(t1)
     missing = find_missing(findings, doc_kind, rule_engine.rules)
+    values = rule_engine.values.extract(doc.text, doc_kind, findings)
     if categories:
         findings = [f for f in findings if f.category in categories]
     if min_severity:
         floor = Severity(min_severity).rank
         findings = [f for f in findings if f.severity.rank >= floor]
+    if categories or min_severity:  # keep only values whose finding is reported
+        kept = {f.id for f in findings}
+        values = [v for v in values if v.finding_id is None or v.finding_id in kept]
     timings["total_ms"] = _ms(t0)
     return ScanResult(
         path=label,
@@ -134,6 +140,7 @@ def scan(
         chars=len(doc.text),
         findings=findings,
         missing=missing,
+        values=values,
         warnings=doc.warnings,
         timings=timings,
     )

@@ -148,7 +148,7 @@ def test_when_the_samples_folder_is_scanned_as_jsonl_then_every_line_is_a_valid_
         p.name for p in SAMPLES.iterdir() if p.suffix in (".txt", ".pdf", ".docx")
     )
     for r in results:
-        assert r.error is None and r.findings and r.sha256 and r.kind in ("contract", "policy")
+        assert r.error is None and r.findings and r.sha256 and r.kind in ("contract", "policy", "application")
         if r.path.endswith(".txt"):
             text = Path(r.path).read_text(encoding="utf-8")
             assert all(text[f.start : f.end] == f.text for f in r.findings)

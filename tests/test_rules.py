@@ -10,7 +10,7 @@ import pytest
 
 from clausecheck.errors import RuleError
 from clausecheck.examples import rule_fires
-from clausecheck.rules import DEFAULT_PATTERNS, load_rules
+from clausecheck.rules import DEFAULT_PATTERNS, SPECIAL_FILES, load_rules
 
 GOOD_RULE = """\
 rules:
@@ -30,7 +30,7 @@ rules:
 
 @pytest.fixture
 def patterns_dir(tmp_path):
-    for name in ("categories.yaml", "kinds.yaml", "expectations.yaml"):
+    for name in SPECIAL_FILES:
         shutil.copy(DEFAULT_PATTERNS / name, tmp_path / name)
     return tmp_path
 
