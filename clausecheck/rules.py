@@ -23,7 +23,7 @@ from .errors import RuleError, RuleIssue
 from .model import Severity
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
-SPECIAL_FILES = {"categories.yaml", "kinds.yaml", "expectations.yaml"}
+SPECIAL_FILES = {"categories.yaml", "kinds.yaml", "expectations.yaml", "obligations.yaml"}
 AppliesTo = Literal["contract", "policy", "both"]
 MAX_GAP = 5
 
