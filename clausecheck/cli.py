@@ -337,3 +337,111 @@ def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> No
                 console.print(
                     f"[red]FALSE[/red] {s.category}  {escape(doc)} {rule_id}: {escape(' '.join(text.split())[:300])}"
                 )
+
+
+def _open_output(output):
+    return open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+
+
+def _console(out):
+    from rich.console import Console
+
+    return Console(file=out, width=None if out.isatty() else 160, highlight=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "markdown", "json"]), default="table", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
+@click.option(
+    "--owner", "owners", multiple=True, type=click.Choice(["msp", "customer", "unclear"]), help="Only these owners."
+)
+@click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
+@click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
+    """Obligations register of a policy and contracts: owner, timing, evidence to keep."""
+    from . import exports
+    from .register import build_register, get_obligations
+    from .scanner import get_engine
+    from .scanner import scan as scan_one
+
+    try:
+        get_engine(patterns)
+        config = get_obligations(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    files, results = collect(paths)
+    results += [scan_one(f, engine=engine, kind=kind, patterns=patterns) for f in files]
+    reg = build_register(results, config)
+    if owners:
+        reg = reg.model_copy(update={"obligations": [o for o in reg.obligations if o.owner in owners]})
+    out = _open_output(output)
+    try:
+        if fmt == "json":
+            out.write(reg.model_dump_json(indent=2) + "\n")
+        elif fmt == "csv":
+            out.write(exports.register_csv(reg))
+        elif fmt == "markdown":
+            out.write(exports.register_markdown(reg))
+        else:
+            exports.print_register(reg, _console(out))
+    finally:
+        if output:
+            out.close()
+    for r in results:
+        if r.error:
+            click.echo(f"could not read {r.path}: {r.error}", err=True)
+
+
+@main.command()
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 100),
+    default=60.0,
+    show_default=True,
+    help="Least similarity (rapidfuzz ratio, 0-100) for two clauses to be versions of one clause.",
+)
+@click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
+@click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat both versions as this kind.")
+@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+def diff(old, new, fmt, output, threshold, engine, kind, patterns) -> None:
+    """Compare two versions of a document: clauses added, removed, changed; findings that changed."""
+    from . import exports
+    from .diff import diff_files
+    from .scanner import get_engine
+
+    try:
+        get_engine(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    try:
+        result = diff_files(old, new, threshold=threshold, engine=engine, kind=kind, patterns=patterns)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    out = _open_output(output)
+    try:
+        if fmt == "json":
+            out.write(result.model_dump_json(indent=2) + "\n")
+        elif fmt == "markdown":
+            out.write(exports.diff_markdown(result))
+        else:
+            exports.print_diff(result, _console(out))
+    finally:
+        if output:
+            out.close()
