@@ -368,9 +368,9 @@ def _console(out):
 def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
     """Obligations register of a policy and contracts: owner, timing, evidence to keep."""
     from . import exports
+    from .diff import read_version
     from .register import build_register, get_obligations
     from .scanner import get_engine
-    from .scanner import scan as scan_one
 
     try:
         get_engine(patterns)
@@ -378,8 +378,13 @@ def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
     except RuleError as exc:
         _fail(exc)
     files, results = collect(paths)
-    results += [scan_one(f, engine=engine, kind=kind, patterns=patterns) for f in files]
-    reg = build_register(results, config)
+    texts = {}
+    for f in files:
+        doc, result = read_version(f, engine=engine, kind=kind, patterns=patterns)
+        results.append(result)
+        if doc is not None:
+            texts[result.path] = doc.text
+    reg = build_register(results, config, texts)
     if owners:
         reg = reg.model_copy(update={"obligations": [o for o in reg.obligations if o.owner in owners]})
     out = _open_output(output)

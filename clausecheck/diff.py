@@ -293,11 +293,13 @@ def read_version(
 ) -> tuple[Document | None, ScanResult]:
     """The document and its scan result; the document is ``None`` when the file cannot be read
     (the result then says why)."""
-    data = load_file(path)
-    result = scan(data, name=str(path), engine=engine, **scan_options)
+    result = scan(path, engine=engine, **scan_options)
     if not result.ok:
         return None, result
-    return read_bytes(data, Path(path).name, engine), result
+    try:
+        return read_bytes(load_file(path), Path(path).name, engine), result
+    except ReadError as exc:  # changed on disk since the scan
+        return None, result.model_copy(update={"error": exc.message, "error_code": exc.code.value})
 
 
 def diff_files(
@@ -306,10 +308,7 @@ def diff_files(
     """Diff two files. Raises ``ValueError`` naming the file that could not be read."""
     versions = []
     for path in (old, new):
-        try:
-            doc, result = read_version(path, **scan_options)
-        except ReadError as exc:  # a missing or unreadable file
-            raise ValueError(f"could not read {path}: {exc.message}") from None
+        doc, result = read_version(path, **scan_options)
         if doc is None:
             raise ValueError(f"could not read {path}: {result.error}")
         versions.append((doc, result))

@@ -13,7 +13,7 @@ the following:"), any party named in the sentence, a party named in the section 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import RuleError, RuleIssue
 from .model import Finding, ScanResult, Severity
 from .rules import DEFAULT_PATTERNS, _CategoriesFile, _line, _load_special, _load_yaml, _node_at, _validate
+from .segmenter import Segments, segment
 from .timing import Timing, TimingWords, find_timings
 
 REGISTER_SCHEMA_VERSION = "1.0"
@@ -264,14 +265,20 @@ class Register(BaseModel):
         return {o: sum(1 for r in self.obligations if r.owner == o) for o in ("msp", "customer", "unclear")}
 
 
-def build_register(results: Iterable[ScanResult], config: ObligationsConfig | None = None) -> Register:
-    """One register from the documents' scan results (a policy and contracts together)."""
+def build_register(
+    results: Iterable[ScanResult],
+    config: ObligationsConfig | None = None,
+    texts: Mapping[str, str] | None = None,
+) -> Register:
+    """One register from the documents' scan results (a policy and contracts together).
+    ``texts`` maps a result's ``path`` to its document text; with it, the items of a list take
+    their owner from the list's lead-in ("Customer shall:")."""
     config = config or get_obligations()
     documents, rows = [], []
     for r in results:
         documents.append(RegisterDocument(path=r.path, kind=r.kind, sha256=r.sha256, error=r.error))
         if r.ok:
-            rows += _rows(r, config)
+            rows += _rows(r, config, (texts or {}).get(r.path))
     used = {p for row in rows for p in row.practices}
     return Register(
         documents=documents,
@@ -280,25 +287,20 @@ def build_register(results: Iterable[ScanResult], config: ObligationsConfig | No
     )
 
 
-def _rows(result: ScanResult, config: ObligationsConfig) -> list[Obligation]:
+def _rows(result: ScanResult, config: ObligationsConfig, text: str | None) -> list[Obligation]:
     by_sentence: dict[tuple[int, int], list[Finding]] = {}
     for f in result.findings:
         by_sentence.setdefault((f.clause_start, f.clause_end), []).append(f)
+    segments = segment(text) if text is not None else None
     rows = []
-    lead_ins: dict[str, str] = {}  # section number -> the last sentence that ends with ':' (a list's lead-in)
-    for (_, _), findings in sorted(by_sentence.items()):
-        first = findings[0]
-        number = first.section.number or ""
-        if first.clause_text.rstrip().endswith(":"):
-            lead_ins[number] = first.clause_text
+    for (start, _), findings in sorted(by_sentence.items()):
         match = next(((t, f) for t in config.types for f in findings if t.accepts(f, result.kind)), None)
         if match is None:
             continue
         otype, finding = match
-        lead_in = next(
-            (lead_ins[n] for n in sorted(lead_ins, key=len, reverse=True) if n and number.startswith(n + "(")), None
-        )
-        owner, party, reason = config.owner(result.kind, finding.clause_text, lead_in, finding.section.heading)
+        lead_in, heading = (_lead_in(text, segments, start), _headings(segments, start)) if segments else (None, None)
+        heading = heading or finding.section.heading
+        owner, party, reason = config.owner(result.kind, finding.clause_text, lead_in, heading)
         rows.append(
             Obligation(
                 document=result.path,
@@ -322,3 +324,35 @@ def _rows(result: ScanResult, config: ObligationsConfig) -> list[Obligation]:
             )
         )
     return rows
+
+
+MAX_LEAD_IN_STEPS = 40  # sentences to walk back over a list's earlier items
+MAX_LEAD_IN_CHARS = 1500
+
+
+def _headings(segments: Segments, offset: int) -> str | None:
+    """The headings above ``offset``, innermost first ("Patching / YOUR DUTIES")."""
+    clause = segments.clause_at(offset)
+    if clause is None:
+        return None
+    return " / ".join(h for h in (clause.heading, *reversed(clause.headings)) if h) or None
+
+
+def _lead_in(text: str, segments: Segments, offset: int) -> str | None:
+    """For a sentence inside a numbered sub-clause, the sentence that introduces its list: the
+    last sentence of the parent clause, walking back over the earlier items, if it ends with ':'."""
+    clause = segments.clause_at(offset)
+    if clause is None or clause.level == 0:
+        return None
+    i = segments.sentence_index(offset) - 1
+    for _ in range(MAX_LEAD_IN_STEPS):
+        if i < 0:
+            return None
+        s, e = segments.sentences[i]
+        holder = segments.clause_at(s)
+        if holder is None or holder.level < clause.level:  # the parent's text (or above)
+            # from the parent's start: "13.1 ... Provider shall maintain ... rated A- VII by A.M. Best Co.:"
+            start = max(holder.start if holder else 0, s - MAX_LEAD_IN_CHARS)
+            return text[start:e] if text[s:e].rstrip().endswith(":") else None
+        i -= 1
+    return None
