@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import RuleError, RuleIssue
 from .model import Finding, ScanResult, Severity
-from .rules import DEFAULT_PATTERNS, _CategoriesFile, _line, _load_special, _load_yaml, _node_at, _validate
+from .rules import DEFAULT_PATTERNS, _CategoriesFile, _field_name, _line, _load_special, _load_yaml, _node_at, _validate
 from .segmenter import Segments, segment
 from .timing import Timing, TimingWords, find_timings
 
@@ -190,8 +190,7 @@ def load_obligations(path: str | Path | None = None) -> ObligationsConfig:
     known = {c.id for c in cats.categories} if cats else None
 
     def problem(loc: tuple, message: str) -> None:
-        field = ".".join(str(p) for p in loc).replace(".[", "[")
-        issues.append(RuleIssue(str(file), _line(_node_at(root, loc)), None, field, message))
+        issues.append(RuleIssue(str(file), _line(_node_at(root, loc)), None, _field_name(loc), message))
 
     seen: set[str] = set()
     for i, t in enumerate(config.types):
