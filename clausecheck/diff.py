@@ -190,48 +190,49 @@ def diff_texts(
     """Diff two versions given their texts and scan results (the findings' offsets index the texts)."""
     old_units, new_units = units(old_text), units(new_text)
     pairs = align(old_units, new_units, threshold)
-    clauses: list[ClauseChange] = []
-    findings: list[FindingChange] = []
     old_by_unit = _findings_by_unit(old_units, old_result.findings)
     new_by_unit = _findings_by_unit(new_units, new_result.findings)
-    unchanged = 0
+    # (position in the new version, clause change or None, finding changes); a removed clause
+    # sits just after the new place of the old clause before it
+    entries: list[tuple[float, ClauseChange | None, list[FindingChange]]] = []
+    new_of_old = {i: j for i, j, _ in pairs}
     for i, j, score in pairs:
         ou, nu = old_units[i], new_units[j]
+        change = None
         if ou.key != nu.key:
             o_body, n_body = _body(old_text, ou), _body(new_text, nu)
-            clauses.append(
-                ClauseChange(
-                    status="changed",
-                    old_section=ou.section,
-                    new_section=nu.section,
-                    old_text=o_body,
-                    new_text=n_body,
-                    similarity=score,
-                    edits=word_edits(o_body, n_body),
-                )
+            change = ClauseChange(
+                status="changed",
+                old_section=ou.section,
+                new_section=nu.section,
+                old_text=o_body,
+                new_text=n_body,
+                similarity=score,
+                edits=word_edits(o_body, n_body),
             )
         elif ou.number != nu.number and ou.number and nu.number:
-            clauses.append(ClauseChange(status="renumbered", old_section=ou.section, new_section=nu.section))
-        else:
-            unchanged += 1
-        findings += _finding_changes(old_by_unit.get(i, []), new_by_unit.get(j, []))
-    matched_old = {i for i, _, _ in pairs}
-    matched_new = {j for _, j, _ in pairs}
+            change = ClauseChange(status="renumbered", old_section=ou.section, new_section=nu.section)
+        entries.append((j, change, _finding_changes(old_by_unit.get(i, []), new_by_unit.get(j, []))))
+    last = -1
     for i, u in enumerate(old_units):
-        if i not in matched_old:
-            clauses.append(ClauseChange(status="removed", old_section=u.section, old_text=_body(old_text, u)))
-            findings += _finding_changes(old_by_unit.get(i, []), [])
+        if i in new_of_old:
+            last = new_of_old[i]
+            continue
+        removed = ClauseChange(status="removed", old_section=u.section, old_text=_body(old_text, u))
+        entries.append((last + 0.5, removed, _finding_changes(old_by_unit.get(i, []), [])))
+    matched_new = set(new_of_old.values())
     for j, u in enumerate(new_units):
         if j not in matched_new:
-            clauses.append(ClauseChange(status="added", new_section=u.section, new_text=_body(new_text, u)))
-            findings += _finding_changes([], new_by_unit.get(j, []))
+            added = ClauseChange(status="added", new_section=u.section, new_text=_body(new_text, u))
+            entries.append((j, added, _finding_changes([], new_by_unit.get(j, []))))
+    entries.sort(key=lambda e: e[0])
     return DocumentDiff(
         old=_info(old_result, len(old_units)),
         new=_info(new_result, len(new_units)),
         threshold=threshold,
-        unchanged=unchanged,
-        clauses=clauses,
-        findings=findings,
+        unchanged=sum(1 for _, change, _ in entries if change is None),
+        clauses=[change for _, change, _ in entries if change is not None],
+        findings=[f for _, _, changes in entries for f in changes],
     )
 
 

@@ -113,6 +113,18 @@ def test_renumbered_clauses_align_and_only_the_new_section_is_added(report):
     assert report.counts()["changed"] == 2 and report.unchanged > 50
 
 
+def test_changes_are_listed_in_document_order_with_removed_clauses_where_they_were(report):
+    listed = [(c.status, c.old_section or c.new_section) for c in report.clauses if c.status != "renumbered"]
+    assert [(status, section.split()[0]) for status, section in listed] == [
+        ("changed", "2.3"),
+        ("changed", "10.2"),
+        ("removed", "11.2"),
+        ("added", "12"),
+        ("added", "12.1"),
+    ]
+    assert [f.section.split()[0] for f in report.findings] == ["2.3", "2.3", "10.2", "10.2", "11.2"]
+
+
 def test_identical_versions_have_no_changes():
     same = diff_files(SAMPLES / "msp-sla-best-effort.txt", SAMPLES / "msp-sla-best-effort.txt")
     assert same.clauses == [] and same.findings == []
