@@ -129,10 +129,12 @@ class ObligationsConfig(_Strict):
                 if how == "duty" or kind == "policy":
                     return _owner(role, kind), words, f"{source}: {words} {marker}"
                 return _owner(_OTHER[role], kind), words, f"{source}: {words} {marker} (so the other party)"
-        for source, text in (("heading", heading), ("named in the sentence", sentence)):
-            m = parties.search(text or "")
-            if m:
-                return _owner(m.lastgroup, kind), m.group(0), f"{source}: {m.group(0)}"
+        if heading and (m := parties.search(heading)):
+            return _owner(m.lastgroup, kind), m.group(0), f"heading: {m.group(0)}"
+        # a party merely named ("the categories of Customer Data") says nothing in a contract
+        m = next((m for m in parties.finditer(sentence) if kind == "policy" or _names_a_side(sentence, m)), None)
+        if m:
+            return _owner(m.lastgroup, kind), m.group(0), f"named in the sentence: {m.group(0)}"
         return "unclear", None, "no party named"
 
     def _subject(self, parties: re.Pattern, text: str) -> tuple[str, str, str, str] | None:
@@ -146,15 +148,24 @@ class ObligationsConfig(_Strict):
         return None
 
 
-_NOT_SUBJECT_AFTER = re.compile(r"['’]s\b|\s+[A-Z][a-z]")  # "Customer's", "Customer Data"
-_NOT_SUBJECT_BEFORE = re.compile(
-    r"\b(?:of|to|by|from|with|for|against|than|upon|via|between|through|under|at|on|about)(?:\s+the)?\s*$",
-    re.IGNORECASE,
-)
+_POSSESSIVE = re.compile(r"['’]s\b")
+_COMPOUND = re.compile(r"\s+[A-Z][a-z]")  # "Customer Data", "Health System Data"
+_PREPOSITION = r"of|to|from|with|for|against|than|upon|via|between|through|under|at|on|about"
+_OBJECT_BEFORE = re.compile(rf"\b(?:{_PREPOSITION}|by)(?:\s+the)?\s*$", re.IGNORECASE)
+_OBJECT_BEFORE_NOT_BY = re.compile(rf"\b(?:{_PREPOSITION})(?:\s+the)?\s*$", re.IGNORECASE)
 
 
 def _reads_as_subject(text: str, m: re.Match) -> bool:
-    return not _NOT_SUBJECT_AFTER.match(text, m.end()) and not _NOT_SUBJECT_BEFORE.search(text, 0, m.start())
+    """Not "Customer's", "Customer Data", "of the Supplier": the party itself, before its verb."""
+    return not (
+        _POSSESSIVE.match(text, m.end()) or _COMPOUND.match(text, m.end()) or _OBJECT_BEFORE.search(text, 0, m.start())
+    )
+
+
+def _names_a_side(text: str, m: re.Match) -> bool:
+    """A mention that says whose the duty is: "the Client's responsibility", "delivered by Provider";
+    not "the categories of Customer Data" or "notice to the Supplier"."""
+    return not (_COMPOUND.match(text, m.end()) or _OBJECT_BEFORE_NOT_BY.search(text, 0, m.start()))
 
 
 def _owner(role: str, kind: str) -> Owner:

@@ -71,6 +71,11 @@ def test_when_the_sentence_names_no_party_then_the_lead_in_and_then_the_heading_
     assert config.owner("contract", "(b) maintain vendor support.", "5.1 Customer shall:", None)[0] == "customer"
     assert config.owner("contract", "(b) maintain vendor support.", None, "Customer Obligations")[0] == "customer"
     assert config.owner("contract", "(b) maintain vendor support.", None, "Miscellaneous")[0] == "unclear"
+    # a party merely named is no owner ("Customer Data", "to the Supplier"); a possessive or "by" is
+    assert config.owner("contract", "The notice shall describe the Customer Data affected.", None, None)[0] == "unclear"
+    assert config.owner("contract", "Reports shall be sent to the Supplier.", None, None)[0] == "unclear"
+    assert config.owner("contract", "It is the Client's responsibility.", None, None)[:2] == ("customer", "Client")
+    assert config.owner("contract", "A report shall be delivered by Provider.", None, None)[:2] == ("msp", "Provider")
     # lower-case "vendor" is not the defined term "Vendor"
     assert (
         config.owner("contract", "apply patches after the software vendor releases them.", None, None)[0] == "unclear"
