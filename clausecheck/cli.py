@@ -358,7 +358,11 @@ def _console(out):
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
 )
 @click.option(
-    "--owner", "owners", multiple=True, type=click.Choice(["msp", "customer", "unclear"]), help="Only these owners."
+    "--owner",
+    "owners",
+    multiple=True,
+    type=click.Choice(["msp", "customer", "unclear"]),
+    help="Only these owners (repeatable).",
 )
 @click.option(
     "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
