@@ -339,14 +339,30 @@ def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> No
                 )
 
 
-def _open_output(output):
-    return open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-
-
-def _console(out):
+def _write(output, fmt: str, model, writers: dict, printer) -> None:
+    """``model`` as JSON, as the text of ``writers[fmt]``, or as a terminal table by ``printer``."""
     from rich.console import Console
 
-    return Console(file=out, width=None if out.isatty() else 160, highlight=False)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        if fmt == "json":
+            out.write(model.model_dump_json(indent=2) + "\n")
+        elif fmt in writers:
+            out.write(writers[fmt](model))
+        else:
+            printer(model, Console(file=out, width=None if out.isatty() else 160, highlight=False))
+    finally:
+        if output:
+            out.close()
+
+
+_output = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
+)
+_engine = click.option(
+    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
+)
+_patterns = click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
 
 
 @main.command()
@@ -354,9 +370,7 @@ def _console(out):
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "markdown", "json"]), default="table", show_default=True
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
-)
+@_output
 @click.option(
     "--owner",
     "owners",
@@ -364,11 +378,9 @@ def _console(out):
     type=click.Choice(["msp", "customer", "unclear"]),
     help="Only these owners (repeatable).",
 )
-@click.option(
-    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
-)
+@_engine
 @click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
-@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@_patterns
 def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
     """Obligations register of a policy and contracts: owner, timing, evidence to keep."""
     from . import exports
@@ -391,19 +403,8 @@ def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
     reg = build_register(results, config, texts)
     if owners:
         reg = reg.model_copy(update={"obligations": [o for o in reg.obligations if o.owner in owners]})
-    out = _open_output(output)
-    try:
-        if fmt == "json":
-            out.write(reg.model_dump_json(indent=2) + "\n")
-        elif fmt == "csv":
-            out.write(exports.register_csv(reg))
-        elif fmt == "markdown":
-            out.write(exports.register_markdown(reg))
-        else:
-            exports.print_register(reg, _console(out))
-    finally:
-        if output:
-            out.close()
+    writers = {"csv": exports.register_csv, "markdown": exports.register_markdown}
+    _write(output, fmt, reg, writers, exports.print_register)
     for r in results:
         if r.error:
             click.echo(f"could not read {r.path}: {r.error}", err=True)
@@ -413,9 +414,7 @@ def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
 @click.argument("old", type=click.Path())
 @click.argument("new", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of stdout."
-)
+@_output
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 100),
@@ -423,11 +422,9 @@ def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
     show_default=True,
     help="Least similarity (rapidfuzz ratio, 0-100) for two clauses to be versions of one clause.",
 )
-@click.option(
-    "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
-)
+@_engine
 @click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat both versions as this kind.")
-@click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
+@_patterns
 def diff(old, new, fmt, output, threshold, engine, kind, patterns) -> None:
     """Compare two versions of a document: clauses added, removed, changed; findings that changed."""
     from . import exports
@@ -443,14 +440,4 @@ def diff(old, new, fmt, output, threshold, engine, kind, patterns) -> None:
     except ValueError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    out = _open_output(output)
-    try:
-        if fmt == "json":
-            out.write(result.model_dump_json(indent=2) + "\n")
-        elif fmt == "markdown":
-            out.write(exports.diff_markdown(result))
-        else:
-            exports.print_diff(result, _console(out))
-    finally:
-        if output:
-            out.close()
+    _write(output, fmt, result, {"markdown": exports.diff_markdown}, exports.print_diff)
