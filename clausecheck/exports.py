@@ -7,8 +7,8 @@ import csv
 import io
 from pathlib import Path
 
-from .diff import DocumentDiff
-from .register import Register
+from .diff import ClauseChange, DocumentDiff, FindingChange
+from .register import Obligation, Register
 from .report import _md, safe_cell
 
 REGISTER_FIELDS = [
@@ -32,7 +32,11 @@ REGISTER_FIELDS = [
 _OWNER = {"msp": "MSP", "customer": "customer", "unclear": "unclear"}
 
 
-def _row(o) -> dict:
+def _where(o: Obligation) -> str:
+    return f"{Path(o.document).name} {o.section}" + (f" p.{o.page}" if o.page else "")
+
+
+def _row(o: Obligation) -> dict:
     return {
         "document": o.document,
         "kind": o.kind,
@@ -77,10 +81,9 @@ def register_markdown(register: Register) -> str:
     ]
     lines += ["", "| owner | obligation | timing | evidence to keep | where | text |", "|---|---|---|---|---|---|"]
     for o in register.obligations:
-        where = f"{Path(o.document).name} {o.section}" + (f" p.{o.page}" if o.page else "")
         lines.append(
             f"| {_OWNER[o.owner]} | {_md(o.obligation)} | {_md(o.timing_text)} | {_md('; '.join(o.evidence))} "
-            f"| {_md(where)} | {_md(o.text[:300])} |"
+            f"| {_md(_where(o))} | {_md(o.text[:300])} |"
         )
     lines += ["", "## Practices", ""]
     for p in register.practices:
@@ -104,19 +107,26 @@ def print_register(register: Register, console) -> None:
     ):
         table.add_column(col, **kw)
     for o in register.obligations:
-        where = f"{Path(o.document).name} {o.section}" + (f" p.{o.page}" if o.page else "")
         table.add_row(
             _OWNER[o.owner],
             escape(o.obligation),
             escape(o.timing_text),
             escape("; ".join(o.evidence)),
-            escape(where),
+            escape(_where(o)),
             escape(o.text[:300]),
         )
     console.print(table)
     for d in register.documents:
         if d.error:
             console.print(f"[red]could not read[/red] {escape(d.path)}: {escape(d.error)}")
+
+
+def _severities(f: FindingChange) -> str:
+    return " → ".join(s.value for s in (f.old_severity, f.new_severity) if s)
+
+
+def _detail(x: ClauseChange) -> str:
+    return x.summary() if x.status == "changed" else (x.new_text or x.old_text or "")
 
 
 def _section(old: str | None, new: str | None) -> str:
@@ -137,14 +147,12 @@ def diff_markdown(d: DocumentDiff) -> str:
     if d.findings:
         lines += ["", "## Findings", "", "| change | category | severity | section | text |", "|---|---|---|---|---|"]
         for f in d.findings:
-            sev = " → ".join(s.value for s in (f.old_severity, f.new_severity) if s)
-            lines.append(f"| {f.change} | {f.category} | {sev} | {_md(f.section)} | {_md(f.text[:300])} |")
+            lines.append(f"| {f.change} | {f.category} | {_severities(f)} | {_md(f.section)} | {_md(f.text[:300])} |")
     changes = [x for x in d.clauses if x.status != "renumbered"]
     if changes:
         lines += ["", "## Clauses", ""]
         for x in changes:
-            detail = x.summary() if x.status == "changed" else (x.new_text or x.old_text or "")
-            lines.append(f"- **{x.status}** {_md(_section(x.old_section, x.new_section))}: {_md(detail[:500])}")
+            lines.append(f"- **{x.status}** {_md(_section(x.old_section, x.new_section))}: {_md(_detail(x)[:500])}")
     renumbered = [x for x in d.clauses if x.status == "renumbered"]
     if renumbered:
         lines += ["", "Renumbered: " + ", ".join(_md(_section(x.old_section, x.new_section)) for x in renumbered)]
@@ -168,17 +176,15 @@ def print_diff(d: DocumentDiff, console) -> None:
         for col in ("change", "category", "severity", "section", "text"):
             table.add_column(col, ratio=3 if col == "text" else None)
         for f in d.findings:
-            sev = " → ".join(s.value for s in (f.old_severity, f.new_severity) if s)
-            table.add_row(f.change, f.category, sev, escape(f.section), escape(f.text[:300]))
+            table.add_row(f.change, f.category, _severities(f), escape(f.section), escape(f.text[:300]))
         console.print(table)
     table = Table(title="Clauses", title_justify="left", expand=True)
     for col in ("status", "section", "change"):
         table.add_column(col, ratio=3 if col == "change" else None)
     for x in d.clauses:
-        detail = x.summary() if x.status == "changed" else (x.new_text or x.old_text or "")
         table.add_row(
             f"[{_CHANGE_STYLE[x.status]}]{x.status}[/]",
             escape(_section(x.old_section, x.new_section)),
-            escape(detail[:400]),
+            escape(_detail(x)[:400]),
         )
     console.print(table)

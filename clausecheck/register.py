@@ -6,8 +6,8 @@ Takes ScanResults and returns a :class:`Register`; which findings are obligation
 the parties, timing words, evidence and practices are data in ``patterns/obligations.yaml``.
 Owner, in order: the subject of the duty in the sentence ("the Customer shall"; a right or a
 disclaimer puts the duty on the other party), the lead-in of a list ("the Insured shall maintain
-the following:"), any party named in the sentence, a party named in the section heading; else
-``unclear``.
+the following:"), a party named in the headings above, a party named in the sentence (not a
+mere "Customer Data" or "to the Supplier"); else ``unclear``.
 """
 
 from __future__ import annotations
@@ -22,19 +22,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import RuleError, RuleIssue
 from .model import Finding, ScanResult, Severity
-from .rules import DEFAULT_PATTERNS, _CategoriesFile, _field_name, _line, _load_special, _load_yaml, _node_at, _validate
+from .rules import (
+    DEFAULT_PATTERNS,
+    _CategoriesFile,
+    _field_name,
+    _line,
+    _load_special,
+    _load_yaml,
+    _node_at,
+    _Strict,
+    _validate,
+)
 from .segmenter import Segments, segment
-from .timing import Timing, TimingWords, find_timings
+from .timing import Timing, TimingWords, alternation, find_timings
 
 REGISTER_SCHEMA_VERSION = "1.0"
 Owner = Literal["msp", "customer", "unclear"]
 DocKind = Literal["contract", "policy"]
 _ROLE_OWNER = {"msp": "msp", "customer": "customer", "insurer": "msp"}  # an insurer's condition binds the insured
 _OTHER = {"msp": "customer", "customer": "msp", "insurer": "msp"}  # who owes the duty behind a right
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Parties(_Strict):
@@ -173,9 +179,8 @@ def _owner(role: str, kind: str) -> Owner:
 
 
 def _words(words: Iterable[str]) -> str:
-    """Whole-word alternation, longest first, flexible in white space."""
-    alts = [r"\s+".join(map(re.escape, w.split())) for w in sorted(set(words), key=len, reverse=True)]
-    return r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])" if alts else r"(?!x)x"
+    """Whole words or phrases, longest first, flexible in white space."""
+    return rf"(?<!\w)(?:{alternation(words)})(?!\w)"
 
 
 def _has_any(text: str, words: list[str]) -> bool:

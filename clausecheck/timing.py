@@ -10,10 +10,13 @@ typed figures of ``ScanResult.values``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .rules import _Strict
 
 _ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
 _ONES += "seventeen eighteen nineteen"
@@ -28,10 +31,6 @@ NUMBER = rf"(?:\d{{1,4}}|(?:{_WORD})(?:[- ](?:{_WORD}))*)(?:\s*\(\s*\d{{1,4}}\s*
 _TIMES = r"(?:once|twice|(?P<times>" + NUMBER + r")\s+times)"
 
 TimingKind = Literal["deadline", "frequency", "retention"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class NamedFrequency(_Strict):
@@ -56,25 +55,17 @@ class TimingWords(_Strict):
 
     @cached_property
     def _patterns(self) -> list[tuple[TimingKind, re.Pattern]]:
-        unit = _alternation(self._unit_of)
+        unit = alternation(self._unit_of)
         figure = rf"(?P<num>{NUMBER})\s+(?P<unit>{unit})\b"
-        out: list[tuple[TimingKind, re.Pattern]] = [
-            ("deadline", _compile(rf"(?:{_alternation(self.deadline_words)})\s+{figure}")),
-            ("frequency", _compile(rf"(?:{_alternation(self.frequency_words)})\s+(?:{figure}|(?P<unit1>{unit})\b)")),
-            (
-                "frequency",
-                _compile(
-                    rf"{_TIMES}\s+(?:a|an|per|each|every|in\s+(?:each|every|any))\s+(?:{figure}|(?P<unit1>{unit})\b)"
-                ),
-            ),
+        per = r"(?:a|an|per|each|every|in\s+(?:each|every|any))"
+        return [
+            ("deadline", _compile(rf"(?:{alternation(self.deadline_words)})\s+{figure}")),
+            ("frequency", _compile(rf"(?:{alternation(self.frequency_words)})\s+(?:{figure}|(?P<unit1>{unit})\b)")),
+            ("frequency", _compile(rf"{_TIMES}\s+{per}\s+(?:{figure}|(?P<unit1>{unit})\b)")),  # "twice a year"
+            ("retention", _compile(rf"(?:{alternation(self.retention_words)})\s+{figure}")),
+            ("frequency", _compile(alternation(w for f in self.frequencies for w in f.words))),
+            ("deadline", _compile(alternation(self.vague_deadlines))),
         ]
-        if self.retention_words:
-            out.append(("retention", _compile(rf"(?:{_alternation(self.retention_words)})\s+{figure}")))
-        if self.frequencies:
-            out.append(("frequency", _compile(_alternation([w for f in self.frequencies for w in f.words]))))
-        if self.vague_deadlines:
-            out.append(("deadline", _compile(_alternation(self.vague_deadlines))))
-        return out
 
     def named_frequency(self, words: str) -> NamedFrequency | None:
         key = " ".join(words.lower().split())
@@ -93,9 +84,10 @@ class Timing(BaseModel):
     times: int = Field(default=1, description="how many times in the period: 2 for 'twice a year'")
 
 
-def _alternation(words) -> str:
-    """A regex alternative of phrases, longest first, flexible in white space."""
-    return "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(set(words), key=len, reverse=True))
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternative of phrases, longest first, flexible in white space; none matches nothing."""
+    alts = [r"\s+".join(map(re.escape, w.split())) for w in sorted(set(words), key=len, reverse=True)]
+    return "|".join(alts) or "(?!)"
 
 
 def _compile(body: str) -> re.Pattern:
