@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 from .diff import ClauseChange, DocumentDiff, FindingChange
@@ -30,6 +31,12 @@ REGISTER_FIELDS = [
     "text",
 ]
 _OWNER = {"msp": "MSP", "customer": "customer", "unclear": "unclear"}
+
+
+def _md_table(columns: list[str], rows: Iterable[list[str]]) -> list[str]:
+    """Lines of a Markdown table; cells are escaped."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return lines + ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
 
 
 def _where(o: Obligation) -> str:
@@ -79,12 +86,11 @@ def register_markdown(register: Register) -> str:
         f"- {_md(d.path)} ({d.kind})" + (f": **could not be read:** {_md(d.error)}" if d.error else "")
         for d in register.documents
     ]
-    lines += ["", "| owner | obligation | timing | evidence to keep | where | text |", "|---|---|---|---|---|---|"]
-    for o in register.obligations:
-        lines.append(
-            f"| {_OWNER[o.owner]} | {_md(o.obligation)} | {_md(o.timing_text)} | {_md('; '.join(o.evidence))} "
-            f"| {_md(_where(o))} | {_md(o.text[:300])} |"
-        )
+    rows = (
+        [_OWNER[o.owner], o.obligation, o.timing_text, "; ".join(o.evidence), _where(o), o.text[:300]]
+        for o in register.obligations
+    )
+    lines += ["", *_md_table(["owner", "obligation", "timing", "evidence to keep", "where", "text"], rows)]
     lines += ["", "## Practices", ""]
     for p in register.practices:
         n = sum(1 for o in register.obligations if p.id in o.practices)
@@ -145,9 +151,8 @@ def diff_markdown(d: DocumentDiff) -> str:
         f"{c['severity-changed']} changed severity.",
     ]
     if d.findings:
-        lines += ["", "## Findings", "", "| change | category | severity | section | text |", "|---|---|---|---|---|"]
-        for f in d.findings:
-            lines.append(f"| {f.change} | {f.category} | {_severities(f)} | {_md(f.section)} | {_md(f.text[:300])} |")
+        rows = ([f.change, f.category, _severities(f), f.section, f.text[:300]] for f in d.findings)
+        lines += ["", "## Findings", "", *_md_table(["change", "category", "severity", "section", "text"], rows)]
     changes = [x for x in d.clauses if x.status != "renumbered"]
     if changes:
         lines += ["", "## Clauses", ""]
