@@ -290,15 +290,18 @@ def _finding_changes(old: list[Finding], new: list[Finding]) -> list[FindingChan
 
 
 def read_version(
-    path: str | Path, *, engine: str = DEFAULT_ENGINE, **scan_options
+    source: str | Path | bytes, *, name: str | None = None, engine: str = DEFAULT_ENGINE, **scan_options
 ) -> tuple[Document | None, ScanResult]:
-    """The document and its scan result; the document is ``None`` when the file cannot be read
-    (the result then says why)."""
-    result = scan(path, engine=engine, **scan_options)
+    """The document and its scan result, for a path or for the file's bytes with its ``name``
+    (as :func:`clausecheck.scan`); the document is ``None`` when the file cannot be read (the
+    result then says why)."""
+    result = scan(source, name=name, engine=engine, **scan_options)
     if not result.ok:
         return None, result
+    is_bytes = isinstance(source, bytes | bytearray)
     try:
-        return read_bytes(load_file(path), Path(path).name, engine), result
+        data = bytes(source) if is_bytes else load_file(source)
+        return read_bytes(data, name or ("" if is_bytes else Path(source).name), engine), result
     except ReadError as exc:  # changed on disk since the scan
         return None, result.model_copy(update={"error": exc.message, "error_code": exc.code.value})
 

@@ -123,12 +123,15 @@ class ObligationsConfig(_Strict):
             out[kind] = re.compile("|".join(alts))
         return out
 
+    def parties_for(self, kind: str) -> re.Pattern:
+        return self._party_patterns.get(kind, self._party_patterns["unknown"])
+
     def owner(
         self, kind: str, sentence: str, lead_in: str | None, heading: str | None
     ) -> tuple[Owner, str | None, str]:
         """``(owner, the words that named the party, why)``. In a policy every party found means
         the insured: its conditions bind the insured whoever is the subject."""
-        parties = self._party_patterns.get(kind, self._party_patterns["unknown"])
+        parties = self.parties_for(kind)
         for source, text in (("sentence", sentence), ("lead-in", lead_in)):
             if text and (found := self._subject(parties, text)):
                 role, words, marker, how = found
@@ -308,15 +311,22 @@ def _rows(result: ScanResult, config: ObligationsConfig, text: str | None) -> li
         by_sentence.setdefault((f.clause_start, f.clause_end), []).append(f)
     segments = segment(text) if text is not None else None
     rows = []
-    for (start, _), findings in sorted(by_sentence.items()):
+    for (start, end), findings in sorted(by_sentence.items()):
         match = next(((t, f) for t in config.types for f in findings if t.accepts(f, result.kind)), None)
         if match is None:
             continue
         otype, finding = match
-        lead_in, heading = (_lead_in(text, segments, start), _headings(segments, start)) if segments else (None, None)
-        heading = heading or finding.section.heading
-        owner, party, reason = config.owner(result.kind, finding.clause_text, lead_in, heading)
-        rows.append(
+        sentences: list[tuple[Owner, str | None, str, str]] = [  # (owner, party, why, text)
+            (_owner(role, result.kind), head, f"matrix column: {head}", cell)
+            for role, head, cell in (_matrix_cells(text, start, end, config.parties_for(result.kind)) if text else [])
+        ]  # a row of a responsibility matrix gives one obligation per party column
+        if not sentences:
+            lead_in, heading = (
+                (_lead_in(text, segments, start), _headings(segments, start)) if segments else (None, None)
+            )
+            heading = heading or finding.section.heading
+            sentences = [(*config.owner(result.kind, finding.clause_text, lead_in, heading), finding.clause_text)]
+        rows += [
             Obligation(
                 document=result.path,
                 kind=result.kind,
@@ -330,15 +340,44 @@ def _rows(result: ScanResult, config: ObligationsConfig, text: str | None) -> li
                 owner=owner,
                 party=party,
                 owner_reason=reason,
-                timings=find_timings(finding.clause_text, config.timing),
-                evidence=otype.evidence_for(finding.clause_text),
+                timings=find_timings(sentence, config.timing),
+                evidence=otype.evidence_for(sentence),
                 practices=otype.practices,
                 section=finding.section.label(),
                 page=finding.page,
-                text=" ".join(finding.clause_text.split()),
+                text=" ".join(sentence.split()),
             )
-        )
+            for owner, party, reason, sentence in sentences
+        ]
     return rows
+
+
+_NO_DUTY = re.compile(r"(?:none|n/a|-|—|–)(?!\w)", re.IGNORECASE)
+
+
+def _matrix_cells(text: str, start: int, end: int, parties: re.Pattern) -> list[tuple[str, str, str]]:
+    """For a row of a tab-separated responsibility matrix whose header names the parties
+    ("Control area / Supplier / Client"): ``(role, header, "area: cell")`` for each party's cell
+    that gives it a duty (not "None")."""
+    row = text[start:end]
+    if "\t" not in row:
+        return []
+    header = None
+    pos = text.rfind("\n", 0, start) + 1  # the header is the first line of the block of table rows
+    while pos > 0:
+        above = text.rfind("\n", 0, pos - 1) + 1
+        if "\t" not in text[above : pos - 1]:
+            break
+        header, pos = text[above : pos - 1], above
+    if header is None:
+        return []
+    cells = row.split("\t")
+    out = []
+    for head, cell in zip(header.split("\t")[1:], cells[1:], strict=False):
+        m = parties.search(head)
+        if m and cell.strip() and not _NO_DUTY.match(cell.strip()):
+            out.append((m.lastgroup, head.strip(), f"{cells[0].strip()}: {cell.strip()}"))
+    return out
 
 
 MAX_LEAD_IN_STEPS = 40  # sentences to walk back over a list's earlier items

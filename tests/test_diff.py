@@ -178,3 +178,15 @@ def test_cli_diff_of_a_file_that_cannot_be_read_exits_2_with_the_reason(tmp_path
     assert result.exit_code == 2 and f"could not read {empty}: " in result.stderr and result.stdout == ""
     missing = CliRunner().invoke(main, ["diff", str(tmp_path / "nope.txt"), str(empty)])
     assert missing.exit_code == 2 and "nope.txt" in missing.stderr
+
+
+def test_read_version_takes_bytes_with_a_name_as_an_app_upload_would():
+    from clausecheck.diff import diff_texts, read_version
+
+    path = SAMPLES / "msp-sla-best-effort.txt"
+    doc, result = read_version(path.read_bytes(), name="upload.txt")
+    assert result.path == "upload.txt" and doc.text == ORIGINAL and result.findings
+    changed = edit(ORIGINAL, CAP, "SHALL BE UNLIMITED.").encode()
+    new_doc, new_result = read_version(changed, name="upload-v2.txt")
+    d = diff_texts(doc.text, new_doc.text, result, new_result)
+    assert d.counts()["changed"] == 1 and d.new.path == "upload-v2.txt"

@@ -119,6 +119,22 @@ def test_customer_list_items_take_the_owner_of_their_lead_in(register):
     assert o.owner == "customer" and o.owner_reason == "lead-in: Customer shall"
 
 
+def test_a_responsibility_matrix_row_gives_one_obligation_per_party_column():
+    doc, result = read_version(SAMPLES / "security-addendum.txt")
+    reg = build_register([result], texts={result.path: doc.text})
+    mfa = [o for o in reg.obligations if o.text.startswith("Multi-factor authentication:")]
+    assert [(o.owner, o.party, o.text) for o in mfa] == [
+        ("msp", "Supplier", "Multi-factor authentication: Configure and enforce for all Managed Systems"),
+        ("customer", "Client", "Multi-factor authentication: Ensure users enrol and keep registered devices secure"),
+    ]
+    assert len({o.finding_id for o in mfa}) == 1 and mfa[0].owner_reason == "matrix column: Supplier"
+    leavers = [o for o in reg.obligations if o.text.startswith("Joiners, movers and leavers:")]
+    assert [(o.owner, o.timing_text) for o in leavers] == [("msp", "within one Business Day"), ("customer", "promptly")]
+    # the Supplier's cell says "None": no obligation of the MSP
+    assert [o.owner for o in reg.obligations if o.text.startswith("Physical security of offices")] == ["customer"]
+    assert not [o for o in reg.obligations if "\t" in o.text or o.text.startswith("Control area")]
+
+
 def test_an_audit_right_of_the_customer_is_an_obligation_of_the_msp(register):
     o = row(register, DEALER, "Consistent with 16 CFR 314.4(f), Customer may")
     assert o.owner == "msp" and "other party" in o.owner_reason
