@@ -213,11 +213,20 @@ def rules_list(patterns, fmt) -> None:
 @rules.command("validate")
 @click.argument("path", type=click.Path(exists=True), required=False)
 def rules_validate(path) -> None:
-    """Validate a rule file or a patterns folder; errors as file:line: rule id: field: message."""
-    from .rules import load_rules
+    """Validate a rule file or a patterns folder (with its obligations.yaml); errors as
+    file:line: rule id: field: message."""
+    from .register import load_obligations
+    from .rules import DEFAULT_PATTERNS, load_rules
 
     try:
+        if path and Path(path).name == "obligations.yaml":
+            load_obligations(path)
+            click.echo("ok: obligations.yaml valid")
+            return
         rs = load_rules(path)
+        folder = Path(path) if path else DEFAULT_PATTERNS
+        if folder.is_dir() and (folder / "obligations.yaml").exists():
+            load_obligations(folder)
     except RuleError as exc:
         _fail(exc)
     for w in rs.warnings:

@@ -234,6 +234,19 @@ def test_when_references_are_wrong_then_each_is_reported_with_its_line(tmp_path)
     )
 
 
+def test_rules_validate_checks_obligations_yaml_in_the_folder_or_alone(tmp_path):
+    folder = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS, folder, ignore=shutil.ignore_patterns("label-maps"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["rules", "validate", str(folder)]).exit_code == 0
+    path = folder / "obligations.yaml"
+    assert runner.invoke(main, ["rules", "validate", str(path)]).stdout == "ok: obligations.yaml valid\n"
+    path.write_text(path.read_text(encoding="utf-8").replace("[joint-responsibility]", "[joint]", 1), encoding="utf-8")
+    for target in (folder, path):
+        result = runner.invoke(main, ["rules", "validate", str(target)])
+        assert result.exit_code == 2 and f"{path}:" in result.stderr and "unknown practice 'joint'" in result.stderr
+
+
 def test_the_rule_loader_does_not_read_obligations_yaml_as_a_rule_file():
     from clausecheck.rules import load_rules
 
