@@ -39,6 +39,11 @@ def _md_table(columns: list[str], rows: Iterable[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
 
 
+def _by_owner(register: Register) -> str:
+    c = register.counts()
+    return f"{c['msp']} for the MSP, {c['customer']} for the customer, {c['unclear']} unclear"
+
+
 def _where(o: Obligation) -> str:
     return f"{Path(o.document).name} {o.section}" + (f" p.{o.page}" if o.page else "")
 
@@ -74,12 +79,10 @@ def register_csv(register: Register) -> str:
 
 
 def register_markdown(register: Register) -> str:
-    counts = register.counts()
     lines = [
         "# Obligations register",
         "",
-        f"{len(register.obligations)} obligation(s) from {len(register.documents)} document(s): "
-        f"{counts['msp']} for the MSP, {counts['customer']} for the customer, {counts['unclear']} unclear.",
+        f"{len(register.obligations)} obligation(s) from {len(register.documents)} document(s): {_by_owner(register)}.",
         "",
     ]
     lines += [
@@ -102,7 +105,7 @@ def print_register(register: Register, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Obligations register: {register.counts()}", title_justify="left", expand=True)
+    table = Table(title=f"Obligations register: {_by_owner(register)}", title_justify="left", expand=True)
     for col, kw in (
         ("owner", {"no_wrap": True, "width": 8}),
         ("obligation", {"width": 24}),

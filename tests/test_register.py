@@ -192,7 +192,7 @@ def test_cli_register_formats_and_owner_filter(tmp_path):
     written = runner.invoke(main, ["register", str(SLA), "--format", "csv", "--output", str(target)])
     assert written.stdout == "" and target.read_text().startswith("document,kind,section")
     table = runner.invoke(main, ["register", str(SLA)])
-    assert "Obligations register" in table.stdout and "customer" in table.stdout
+    assert "Obligations register: 2 for the MSP, 11 for the customer, 1 unclear" in table.stdout
 
 
 def test_when_obligations_yaml_has_an_unknown_field_then_the_error_names_the_file_line_and_field(tmp_path):
