@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from rapidfuzz import fuzz, process
 
 from .errors import ReadError
@@ -54,6 +54,8 @@ class ClauseChange(BaseModel):
     similarity: float | None = Field(default=None, description="rapidfuzz ratio of the texts without numbering")
     edits: list[WordEdit] = Field(default_factory=list, description="word-level changes (changed clauses)")
 
+    @computed_field
+    @property
     def summary(self) -> str:
         """The word-level change in one line: replaced "a" with "b"; inserted "c"; deleted "d"."""
         parts = []

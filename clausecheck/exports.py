@@ -135,7 +135,7 @@ def _severities(f: FindingChange) -> str:
 
 
 def _detail(x: ClauseChange) -> str:
-    return x.summary() if x.status == "changed" else (x.new_text or x.old_text or "")
+    return x.summary if x.status == "changed" else (x.new_text or x.old_text or "")
 
 
 def _section(old: str | None, new: str | None) -> str:

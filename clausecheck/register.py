@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from .errors import RuleError, RuleIssue
 from .model import Finding, ScanResult, Severity
@@ -261,6 +261,7 @@ class Obligation(BaseModel):
     page: int | None
     text: str
 
+    @computed_field
     @property
     def timing_text(self) -> str:
         return "; ".join(t.text for t in self.timings)
