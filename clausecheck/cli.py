@@ -28,6 +28,9 @@ OUTPUT = click.option(
 ENGINE = click.option(
     "--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True, help="PDF text engine."
 )
+KIND = click.option(
+    "--kind", type=click.Choice(["contract", "policy", "application"]), help="Treat every document as this kind."
+)
 PATTERNS = click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
 
 
@@ -114,9 +117,7 @@ def main() -> None:
 @click.option("--min-severity", type=click.Choice(SEVERITIES), help="Only findings at or above this severity.")
 @fail_on("finding")
 @ENGINE
-@click.option(
-    "--kind", type=click.Choice(["contract", "policy", "application"]), help="Treat every document as this kind."
-)
+@KIND
 @PATTERNS
 def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
     """Scan PDF, DOCX and text files, or folders of them."""
@@ -239,11 +240,20 @@ def rules_list(patterns, fmt) -> None:
 @rules.command("validate")
 @click.argument("path", type=click.Path(exists=True), required=False)
 def rules_validate(path) -> None:
-    """Validate a rule file or a patterns folder; errors as file:line: rule id: field: message."""
-    from .rules import load_rules
+    """Validate a rule file or a patterns folder (with its obligations.yaml); errors as
+    file:line: rule id: field: message."""
+    from .register import load_obligations
+    from .rules import DEFAULT_PATTERNS, load_rules
 
     try:
+        if path and Path(path).name == "obligations.yaml":
+            load_obligations(path)
+            click.echo("ok: obligations.yaml valid")
+            return
         rs = load_rules(path)
+        folder = Path(path) if path else DEFAULT_PATTERNS
+        if folder.is_dir() and (folder / "obligations.yaml").exists():
+            load_obligations(folder)
     except RuleError as exc:
         _fail(exc)
     for w in rs.warnings:
@@ -436,3 +446,92 @@ def eval_values(docs_dir, labels, patterns) -> None:
         f"{result['found']} of {result['labels']} labelled figures extracted with the right value "
         f"({result['recall']:.3f}); {result['extracted']} values extracted in all"
     )
+
+
+def _write(output, fmt: str, model, writers: dict, printer) -> None:
+    """``model`` as JSON, as the text of ``writers[fmt]``, or as a terminal table by ``printer``."""
+    with _output(output) as out:
+        if fmt == "json":
+            out.write(model.model_dump_json(indent=2) + "\n")
+        elif fmt in writers:
+            out.write(writers[fmt](model))
+        else:
+            printer(model, _console(out))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "markdown", "json"]), default="table", show_default=True
+)
+@OUTPUT
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    type=click.Choice(["msp", "customer", "unclear"]),
+    help="Only these owners (repeatable).",
+)
+@ENGINE
+@KIND
+@PATTERNS
+def register(paths, fmt, output, owners, engine, kind, patterns) -> None:
+    """Obligations register of a policy and contracts: owner, timing, evidence to keep."""
+    from . import exports
+    from .diff import read_version
+    from .register import build_register, get_obligations
+    from .scanner import get_engine
+
+    try:
+        get_engine(patterns)
+        config = get_obligations(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    files, results = collect(paths)
+    texts = {}
+    for f in files:
+        doc, result = read_version(f, engine=engine, kind=kind, patterns=patterns)
+        results.append(result)
+        if doc is not None:
+            texts[result.path] = doc.text
+    reg = build_register(results, config, texts)
+    if owners:
+        reg = reg.model_copy(update={"obligations": [o for o in reg.obligations if o.owner in owners]})
+    writers = {"csv": exports.register_csv, "markdown": exports.register_markdown}
+    _write(output, fmt, reg, writers, exports.print_register)
+    for r in results:
+        if r.error:
+            click.echo(f"could not read {r.path}: {r.error}", err=True)
+
+
+@main.command()
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@OUTPUT
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 100),
+    default=60.0,
+    show_default=True,
+    help="Least similarity (rapidfuzz ratio, 0-100) for two clauses to be versions of one clause.",
+)
+@ENGINE
+@KIND
+@PATTERNS
+def diff(old, new, fmt, output, threshold, engine, kind, patterns) -> None:
+    """Compare two versions of a document: clauses added, removed, changed; findings that changed."""
+    from . import exports
+    from .diff import diff_files
+    from .scanner import get_engine
+
+    try:
+        get_engine(patterns)
+    except RuleError as exc:
+        _fail(exc)
+    try:
+        result = diff_files(old, new, threshold=threshold, engine=engine, kind=kind, patterns=patterns)
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    _write(output, fmt, result, {"markdown": exports.diff_markdown}, exports.print_diff)

@@ -23,7 +23,14 @@ from .errors import RuleError, RuleIssue
 from .model import Severity
 
 DEFAULT_PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
-SPECIAL_FILES = {"categories.yaml", "kinds.yaml", "expectations.yaml", "values.yaml", "conflicts.yaml"}
+SPECIAL_FILES = {
+    "categories.yaml",
+    "kinds.yaml",
+    "expectations.yaml",
+    "values.yaml",
+    "conflicts.yaml",
+    "obligations.yaml",
+}
 AppliesTo = Literal["contract", "policy", "both"]
 MAX_GAP = 5
 
