@@ -290,10 +290,10 @@ def finding_list(shown: list[Finding], decisions: dict[str, Decision], sha: str)
         width="stretch",
         height=min(38 + 35 * len(shown), 640),
         column_config={
-            "Severity": st.column_config.TextColumn("Sev", width=60),
-            "Category": st.column_config.TextColumn(width="medium"),
-            "Page": st.column_config.NumberColumn("Pg", width=40),
-            "Status": st.column_config.TextColumn(width=110),
+            "Severity": st.column_config.TextColumn("Sev", width=46),
+            "Category": st.column_config.TextColumn(width=136),
+            "Page": st.column_config.NumberColumn("Pg", width=34),
+            "Status": st.column_config.TextColumn(width=100),
         },
     )
     rows = event.selection.rows
@@ -402,7 +402,7 @@ def findings_tab(r: ScanResult, decisions: dict[str, Decision], store: ReviewSto
     key = f"sel-{r.sha256}"
     if st.session_state.get(key) not in ids:
         st.session_state[key] = ids[0]
-    left, middle, right = st.columns([4, 5, 4], gap="medium")
+    left, middle, right = st.columns([9, 10, 9], gap="medium")
     with left:
         finding_list(shown, decisions, r.sha256)
     by_id = {f.id: f for f in shown}
@@ -499,6 +499,7 @@ def main() -> None:
     reviewer, files = sidebar(store)
     if not files:
         welcome()
+        warm_engine()  # while the reviewer picks files
         return
     warm_engine()
     with st.spinner("Scanning…"):
