@@ -370,11 +370,22 @@ def decision_form(r: ScanResult, f: Finding, decision: Decision | None, store: R
             store.record(r.sha256, f, status, comment, reviewer)
             st.session_state.flash = f"Saved: {STATUS_LABELS[status]}."
             st.rerun()
-    if decision and st.button("Clear decision", key=f"clear-{key}", disabled=not reviewer):
-        store.clear(r.sha256, f.id, reviewer)
-        st.session_state.pop(f"status-{key}", None)
-        st.session_state.pop(f"comment-{key}", None)
-        st.rerun()
+    if decision:
+        st.button(
+            "Clear decision",
+            key=f"clear-{key}",
+            disabled=not reviewer,
+            help="Make the finding open again (recorded in the audit trail)",
+            on_click=_clear,
+            args=(store, r.sha256, f.id, reviewer, key),
+        )
+
+
+def _clear(store: ReviewStore, sha256: str, finding_id: str, reviewer: str, key: str) -> None:
+    store.clear(sha256, finding_id, reviewer)
+    for widget in (f"status-{key}", f"comment-{key}"):  # callbacks run before the widgets are drawn
+        st.session_state.pop(widget, None)
+    st.session_state.flash = "Decision cleared: the finding is open again."
 
 
 def page_view(r: ScanResult, f: Finding, data: bytes) -> None:
@@ -413,22 +424,11 @@ def findings_tab(r: ScanResult, decisions: dict[str, Decision], store: ReviewSto
     with middle:
         nav = st.columns([8, 1, 1], vertical_alignment="bottom")
         nav[0].selectbox("Finding", ids, key=key, format_func=lambda i: finding_label(by_id[i], decisions))
-        nav[1].button(
-            "",
-            icon=":material/arrow_upward:",
-            help="Previous finding",
-            key=f"prev-{key}",
-            on_click=_step,
-            args=(key, ids, -1),
-        )
-        nav[2].button(
-            "",
-            icon=":material/arrow_downward:",
-            help="Next finding",
-            key=f"next-{key}",
-            on_click=_step,
-            args=(key, ids, 1),
-        )
+        arrows = (("arrow_upward", "Previous finding", -1), ("arrow_downward", "Next finding", 1))
+        for col, (icon, tip, step) in zip(nav[1:], arrows, strict=True):
+            col.button(
+                "", icon=f":material/{icon}:", help=tip, key=f"{icon}-{key}", on_click=_step, args=(key, ids, step)
+            )
         f = by_id[st.session_state[key]]
         finding_detail(r, f, decisions.get(f.id), store, reviewer, data)
     with right:

@@ -186,3 +186,27 @@ def test_scans_are_cached_by_content(store_path, sla, monkeypatch):
     at.run()
     assert calls == []  # the cached result was used
     assert hashlib.sha256(data).hexdigest()[:12] in html(at)
+
+
+def test_when_a_decision_is_cleared_then_the_finding_is_open_again_and_the_audit_trail_says_so(store_path, sla):
+    data, result = sla
+    at = upload(start(), (SLA_PDF.name, data))
+    at.radio[0].set_value("accepted")
+    button(at, "Save decision").click().run()
+    button(at, "Clear decision").click().run()
+    assert not at.exception
+    assert "Decision cleared: the finding is open again." in [s.value for s in at.success]
+    assert at.radio[0].value is None and at.text_area[0].value == ""
+    assert metric(at, "Reviewed") == f"0 / {len(result.findings)}"
+    assert [e.action for e in ReviewStore(store_path).audit(result.sha256)] == ["decided", "cleared"]
+
+
+def test_a_decision_made_before_a_rule_change_is_shown_on_the_finding_that_now_covers_its_clause(store_path, sla):
+    data, result = sla
+    first = min(result.findings, key=lambda f: f.start)
+    before = first.model_copy(update={"id": "id-under-old-rules", "rule_id": "EFFORT-OLD", "start": first.start + 1})
+    ReviewStore(store_path).record(result.sha256, before, "dismissed", "fine as drafted", "Ada Lovelace")
+    at = upload(start(), (SLA_PDF.name, data))
+    assert at.radio[0].value == "dismissed" and at.text_area[0].value == "fine as drafted"
+    assert any("re-attached" in c.value for c in at.caption)
+    assert set(ReviewStore(store_path).decisions(result.sha256)) == {first.id}
