@@ -33,6 +33,7 @@ SAMPLES = ROOT / "sample_contracts"
 QUICK_SAMPLES = ["msp-sla-best-effort.pdf", "cyber-policy-wording.pdf"]
 UPLOAD_TYPES = ["pdf", "docx", "txt", "md"]
 SEVERITIES = [s.value for s in Severity]
+TABS = ["Overview", "Findings", "Audit trail", "Export"]
 log = logging.getLogger("clausecheck.app")
 
 CSS = """
@@ -359,8 +360,11 @@ def decision_form(r: ScanResult, f: Finding, decision: Decision | None, store: R
         saved = st.form_submit_button("Save decision", type="primary")
     if decision:
         st.caption(f"Last decision by {md_escape(decision.reviewer)} on {decision.updated_at}")
-        if decision.reattached_from:
-            st.caption("This decision was made on an earlier scan and re-attached to the same clause.")
+        history = store.audit(r.sha256, f.id)
+        if history and history[-1].action == "reattached":
+            st.caption(
+                "This decision was made on an earlier scan and re-attached to the same clause after the rules changed."
+            )
     if saved:
         if not reviewer:
             st.error("Enter your name under Reviewer in the sidebar before recording a decision.")
@@ -527,15 +531,20 @@ def main() -> None:
         f'<div class="cc-head"><h3>{escape(file.name)}</h3><span class="cc-meta">{escape(r.kind)} · '
         f"{r.pages} page(s) · {len(r.findings)} findings · SHA-256 {r.sha256[:12]}…</span></div>"
     )
-    tabs = st.tabs(["Overview", "Findings", "Audit trail", "Export"])
-    with tabs[0]:
-        overview(r, ds)
-    with tabs[1]:
-        findings_tab(r, ds, store, reviewer, file.data)
-    with tabs[2]:
-        audit_tab(r, store)
-    with tabs[3]:
-        export_tab(r, ds, [(r2, decisions[r2.sha256]) for _, r2 in ok])
+    # lazy tabs: only the open tab runs (the page images and exports are not made for nothing)
+    overview_tab, findings, audit, export = st.tabs(TABS, key="view", on_change="rerun")
+    if overview_tab.open:
+        with overview_tab:
+            overview(r, ds)
+    if findings.open:
+        with findings:
+            findings_tab(r, ds, store, reviewer, file.data)
+    if audit.open:
+        with audit:
+            audit_tab(r, store)
+    if export.open:
+        with export:
+            export_tab(r, ds, [(r2, decisions[r2.sha256]) for _, r2 in ok])
 
 
 try:

@@ -44,6 +44,14 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     return at
 
 
+def show(at: AppTest, tab: str) -> AppTest:
+    """Open a tab (the app's tabs are lazy: only the open one runs)."""
+    at.session_state["view"] = tab
+    at.run()
+    assert not at.exception
+    return at
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -76,6 +84,8 @@ def test_when_a_pdf_is_uploaded_then_its_overview_and_findings_show_with_matched
     assert metric(at, "Pages") == str(result.pages)
     assert metric(at, "Findings") == str(len(result.findings))
     assert metric(at, "Reviewed") == f"0 / {len(result.findings)}"
+    assert not at.radio  # the Findings tab has not run
+    show(at, "Findings")
     (finding_box,) = [s for s in at.selectbox if s.label == "Finding"]
     assert len(finding_box.options) == len(result.findings)
     first = min(result.findings, key=lambda f: f.start)
@@ -92,28 +102,29 @@ def test_when_a_pdf_is_uploaded_then_its_overview_and_findings_show_with_matched
 
 def test_when_a_decision_is_saved_then_a_new_session_sees_it_after_rerunning_the_app(store_path, sla):
     data, result = sla
-    at = upload(start(), (SLA_PDF.name, data))
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
     at.radio[0].set_value("follow-up")
     at.text_area[0].set_value("Ask the customer to accept *reasonable* efforts; cap $50_000")
     button(at, "Save decision").click().run()
     assert not at.exception and not at.error
     assert "Saved: Needs follow-up." in [s.value for s in at.success]
-    assert metric(at, "Reviewed") == f"1 / {len(result.findings)}"
+    assert metric(show(at, "Overview"), "Reviewed") == f"1 / {len(result.findings)}"
 
     again = upload(start(reviewer="Grace Hopper"), (SLA_PDF.name, data))  # a reload: new session, same store
+    assert metric(again, "Reviewed") == f"1 / {len(result.findings)}"
+    show(again, "Findings")
     assert again.radio[0].value == "follow-up"
     assert again.text_area[0].value == "Ask the customer to accept *reasonable* efforts; cap $50_000"
-    assert metric(again, "Reviewed") == f"1 / {len(result.findings)}"
     assert any("Last decision by Ada Lovelace" in c.value for c in again.caption)
     (entry,) = ReviewStore(store_path).audit(result.sha256)
     assert (entry.reviewer, entry.action, entry.new["status"]) == ("Ada Lovelace", "decided", "follow-up")
-    audit_tables = [d.value for d in again.dataframe if "Who" in d.value.columns]
+    audit_tables = [d.value for d in show(again, "Audit trail").dataframe if "Who" in d.value.columns]
     assert audit_tables and list(audit_tables[0]["Who"]) == ["Ada Lovelace"]
 
 
 def test_when_no_reviewer_name_is_given_then_no_decision_is_recorded(store_path, sla):
     data, result = sla
-    at = upload(start(reviewer=None), (SLA_PDF.name, data))
+    at = show(upload(start(reviewer=None), (SLA_PDF.name, data)), "Findings")
     at.radio[0].set_value("accepted")
     button(at, "Save decision").click().run()
     assert any("Enter your name" in e.value for e in at.error)
@@ -122,7 +133,7 @@ def test_when_no_reviewer_name_is_given_then_no_decision_is_recorded(store_path,
 
 def test_filters_narrow_the_findings_list(store_path, sla):
     data, result = sla
-    at = upload(start(), (SLA_PDF.name, data))
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
     sha = result.sha256
     at.multiselect(key=f"f-sev-{sha}").set_value(["high", "medium"]).run()
     (finding_box,) = [s for s in at.selectbox if s.label == "Finding"]
@@ -147,7 +158,7 @@ def test_contract_text_is_escaped_html_never_markdown(store_path):
         b"1. The Provider shall use commercially reasonable efforts to restore <b>service</b> "
         b"within *four* hours for fees_total of $5,000 and $6,000.\n"
     )
-    at = upload(start(), ("odd.txt", text))
+    at = show(upload(start(), ("odd.txt", text)), "Findings")
     page = html(at)
     assert "&lt;b&gt;service&lt;/b&gt;" in page and "<b>service</b>" not in page
     assert "*four* hours for fees_total of $5,000 and $6,000." in page
@@ -190,14 +201,14 @@ def test_scans_are_cached_by_content(store_path, sla, monkeypatch):
 
 def test_when_a_decision_is_cleared_then_the_finding_is_open_again_and_the_audit_trail_says_so(store_path, sla):
     data, result = sla
-    at = upload(start(), (SLA_PDF.name, data))
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
     at.radio[0].set_value("accepted")
     button(at, "Save decision").click().run()
     button(at, "Clear decision").click().run()
     assert not at.exception
     assert "Decision cleared: the finding is open again." in [s.value for s in at.success]
     assert at.radio[0].value is None and at.text_area[0].value == ""
-    assert metric(at, "Reviewed") == f"0 / {len(result.findings)}"
+    assert metric(show(at, "Overview"), "Reviewed") == f"0 / {len(result.findings)}"
     assert [e.action for e in ReviewStore(store_path).audit(result.sha256)] == ["decided", "cleared"]
 
 
@@ -206,7 +217,7 @@ def test_a_decision_made_before_a_rule_change_is_shown_on_the_finding_that_now_c
     first = min(result.findings, key=lambda f: f.start)
     before = first.model_copy(update={"id": "id-under-old-rules", "rule_id": "EFFORT-OLD", "start": first.start + 1})
     ReviewStore(store_path).record(result.sha256, before, "dismissed", "fine as drafted", "Ada Lovelace")
-    at = upload(start(), (SLA_PDF.name, data))
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
     assert at.radio[0].value == "dismissed" and at.text_area[0].value == "fine as drafted"
     assert any("re-attached" in c.value for c in at.caption)
     assert set(ReviewStore(store_path).decisions(result.sha256)) == {first.id}

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 120_000
+expect = None  # playwright.sync_api.expect, imported with the browser (playwright may be missing)
 
 
 def _require(ok: bool, reason: str) -> None:
@@ -56,6 +57,10 @@ def browser():
         sync_playwright = None
     _require(sync_playwright is not None, "the playwright package is not installed (scripts/setup dev)")
     _require(Path(CHROMIUM).exists(), "Debian's chromium is not installed (apt-get install chromium)")
+    global expect
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
@@ -126,8 +131,9 @@ def _settle(pg) -> None:
     pg.wait_for_timeout(200)
 
 
-def _upload(pg, path: Path) -> None:
-    _settle(pg)
+def _upload(pg, path: Path, settle: bool = True) -> None:
+    if settle:
+        _settle(pg)
     pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
 
 
@@ -177,17 +183,16 @@ def test_upload_review_reload_and_export_in_a_real_browser(page, app_url):
 
     page.reload()  # a new session: the uploaded file is gone, the decision is in the store
     assert "reviewer=Ada" in page.url  # the reviewer's name survives the reload
-    assert page.get_by_label("Reviewer", exact=True).input_value() == "Ada Lovelace"
+    expect(page.get_by_label("Reviewer", exact=True)).to_have_value("Ada Lovelace")
     _upload(page, SLA_PDF)
     page.get_by_text("Findings by category and severity").wait_for()
     _tab(page, "Findings")
     page.locator(".cc-text mark").first.wait_for()
-    assert page.get_by_role("radio", name="Needs follow-up").is_checked()
-    assert (
-        page.get_by_label("Comment", exact=True).input_value()
-        == "Ask for *commercially reasonable* efforts; keep the $ cap"
+    expect(page.get_by_role("radio", name="Needs follow-up")).to_be_checked()
+    expect(page.get_by_label("Comment", exact=True)).to_have_value(
+        "Ask for *commercially reasonable* efforts; keep the $ cap"
     )
-    assert page.get_by_text("Last decision by Ada Lovelace").count() == 1
+    expect(page.get_by_text("Last decision by Ada Lovelace")).to_have_count(1)
 
     _tab(page, "Export")
     with page.expect_download() as info:
@@ -227,16 +232,27 @@ def _thirty_page_pdf(path: Path) -> Path:
     return path
 
 
-def test_a_thirty_page_pdf_shows_its_findings_within_seconds(page, tmp_path):
+def test_a_thirty_page_pdf_shows_its_findings_about_as_fast_as_the_scan_itself(page, tmp_path):
+    """The budget is about 3 s on this machine when it is otherwise idle. Other work on the machine
+    slows the scan itself, so the test holds the app to the scan's own time on the same machine at
+    the same moment plus a little (upload, rendering), and writes both figures to timings.json."""
+    from clausecheck import get_engine, scan
+
     pdf = _thirty_page_pdf(tmp_path / "thirty-pages.pdf")
+    get_engine()
+    scan(SLA_PDF.read_bytes(), name=SLA_PDF.name)  # warm, as the app is warmed on its welcome page
+    t0 = time.monotonic()
+    assert scan(pdf.read_bytes(), name=pdf.name).pages == 30
+    scan_seconds = time.monotonic() - t0
+
     page.get_by_label("Reviewer", exact=True).wait_for()
     _settle(page)
     started = time.monotonic()
-    _upload(page, pdf)
+    _upload(page, pdf, settle=False)
     page.get_by_test_id("stMetric").filter(has_text="Pages").filter(has_text="30").wait_for()
     page.get_by_text("Findings by category and severity").wait_for()
     elapsed = time.monotonic() - started
-    (ARTIFACTS / "timings.json").write_text(json.dumps({"thirty_page_pdf_seconds": round(elapsed, 2)}) + "\n")
-    print(f"30-page PDF: findings shown {elapsed:.2f} s after the upload")
-    # the budget is about 3 s; the bound leaves room for a busy 2-core machine (the figure is in timings.json)
-    assert elapsed < 10, f"30-page PDF took {elapsed:.1f} s to show its findings (budget about 3 s)"
+    figures = {"thirty_page_pdf_seconds": round(elapsed, 2), "scan_alone_seconds": round(scan_seconds, 2)}
+    (ARTIFACTS / "timings.json").write_text(json.dumps({**figures, "load_average": os.getloadavg()}) + "\n")
+    print(f"30-page PDF: findings shown {elapsed:.2f} s after the upload; scan() alone {scan_seconds:.2f} s")
+    assert elapsed < 1.5 * scan_seconds + 2.5, figures
