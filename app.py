@@ -398,14 +398,15 @@ def page_view(r: ScanResult, f: Finding, data: bytes) -> None:
         return
     doc = read_document(r.sha256, r.path, data)
     spans = ((f.start, f.end), (f.clause_start, f.clause_end))
-    st.image(
-        page_png(r.sha256, f.page, *spans, True, doc, data),
-        caption=f"Page {f.page}: the clause, matched words boxed in red",
-        width="stretch",
-    )
-    st.image(
-        page_png(r.sha256, f.page, *spans, False, doc, data), caption=f"Page {f.page} of {r.pages}", width="stretch"
-    )
+    try:
+        close_up = page_png(r.sha256, f.page, *spans, True, doc, data)
+        whole = page_png(r.sha256, f.page, *spans, False, doc, data)
+    except Exception as exc:  # a page pdfplumber cannot draw must not hide the review
+        log.exception("page %s of %s could not be drawn", f.page, r.path)
+        st.warning(f"Page {f.page} could not be drawn ({md_escape(type(exc).__name__)}); the text is on the left.")
+        return
+    st.image(close_up, caption=f"Page {f.page}: the clause, matched words boxed in red", width="stretch")
+    st.image(whole, caption=f"Page {f.page} of {r.pages}", width="stretch")
 
 
 def findings_tab(r: ScanResult, decisions: dict[str, Decision], store: ReviewStore, reviewer: str, data: bytes):

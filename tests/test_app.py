@@ -221,3 +221,16 @@ def test_a_decision_made_before_a_rule_change_is_shown_on_the_finding_that_now_c
     assert at.radio[0].value == "dismissed" and at.text_area[0].value == "fine as drafted"
     assert any("re-attached" in c.value for c in at.caption)
     assert set(ReviewStore(store_path).decisions(result.sha256)) == {first.id}
+
+
+def test_when_a_page_cannot_be_drawn_then_a_warning_shows_and_the_review_goes_on(store_path, monkeypatch):
+    from clausecheck import pages
+
+    def broken(*args, **kwargs):
+        raise ValueError("no such page")
+
+    monkeypatch.setattr(pages, "render_page", broken)
+    pdf = make_pdf(["MASTER SERVICES AGREEMENT", "The Provider shall use best efforts to restore the Services."])
+    at = show(upload(start(), ("one-off.pdf", pdf)), "Findings")
+    assert [w.value for w in at.warning] == ["Page 2 could not be drawn (ValueError); the text is on the left."]
+    assert at.radio and any(b.label == "Save decision" for b in at.button)
