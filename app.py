@@ -296,7 +296,7 @@ def finding_list(shown: list[Finding], decisions: dict[str, Decision], sha: str)
         height=min(38 + 35 * len(shown), 640),
         column_config={
             "Severity": st.column_config.TextColumn("Sev", width=46),
-            "Category": st.column_config.TextColumn(width=136),
+            "Category": st.column_config.TextColumn(width=128),
             "Page": st.column_config.NumberColumn("Pg", width=34),
             "Status": st.column_config.TextColumn(width=100),
         },

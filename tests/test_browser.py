@@ -2,7 +2,8 @@
 
 One app server (on a free loopback port, with its own review store) serves the whole module.
 Screenshots of the overview and the detail view are written to tests/artifacts/ (git-ignored).
-Without chromium this module is skipped, except under CI=true, where it fails: .ci/run installs it.
+Without chromium (or the one CLAUSECHECK_CHROMIUM names) this module is skipped, except under CI=true,
+where it fails: .ci/run installs it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from conftest import ROOT, SAMPLES
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SLA_PDF = SAMPLES / "msp-sla-best-effort.pdf"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CLAUSECHECK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -38,7 +39,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 120_000
-expect = None  # playwright.sync_api.expect, imported with the browser (playwright may be missing)
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # reported by the browser fixture: a skip, or a failure under CI=true
+    expect = sync_playwright = None
 
 
 def _require(ok: bool, reason: str) -> None:
@@ -51,15 +56,8 @@ def _require(ok: bool, reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
     _require(sync_playwright is not None, "the playwright package is not installed (scripts/setup dev)")
     _require(Path(CHROMIUM).exists(), "Debian's chromium is not installed (apt-get install chromium)")
-    global expect
-    from playwright.sync_api import expect
-
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
