@@ -530,7 +530,8 @@ def main() -> None:
     ds = decisions[sha]
     st.html(
         f'<div class="cc-head"><h3>{escape(file.name)}</h3><span class="cc-meta">{escape(r.kind)} · '
-        f"{r.pages} page(s) · {len(r.findings)} findings · SHA-256 {r.sha256[:12]}…</span></div>"
+        f"{r.pages} page(s) · {len(r.findings)} findings · scanned in {r.timings.get('total_ms', 0) / 1000:.1f} s · "
+        f"SHA-256 {r.sha256[:12]}…</span></div>"
     )
     # lazy tabs: only the open tab runs (the page images and exports are not made for nothing)
     overview_tab, findings, audit, export = st.tabs(TABS, key="view", on_change="rerun")

@@ -231,9 +231,10 @@ def _thirty_page_pdf(path: Path) -> Path:
 
 
 def test_a_thirty_page_pdf_shows_its_findings_about_as_fast_as_the_scan_itself(page, tmp_path):
-    """The budget is about 3 s on this machine when it is otherwise idle. Other work on the machine
-    slows the scan itself, so the test holds the app to the scan's own time on the same machine at
-    the same moment plus a little (upload, rendering), and writes both figures to timings.json."""
+    """The budget is about 3 s on this machine when it is otherwise idle; the scan (the matcher) is
+    most of it, and other work on the machine slows it. So the test holds the app to the scan time
+    the app itself reports for this upload plus a little (upload, rendering), and writes the
+    figures, with scan() timed in this process for comparison, to timings.json."""
     from clausecheck import get_engine, scan
 
     pdf = _thirty_page_pdf(tmp_path / "thirty-pages.pdf")
@@ -241,7 +242,7 @@ def test_a_thirty_page_pdf_shows_its_findings_about_as_fast_as_the_scan_itself(p
     scan(SLA_PDF.read_bytes(), name=SLA_PDF.name)  # warm, as the app is warmed on its welcome page
     t0 = time.monotonic()
     assert scan(pdf.read_bytes(), name=pdf.name).pages == 30
-    scan_seconds = time.monotonic() - t0
+    scan_here = time.monotonic() - t0
 
     page.get_by_label("Reviewer", exact=True).wait_for()
     _settle(page)
@@ -250,7 +251,14 @@ def test_a_thirty_page_pdf_shows_its_findings_about_as_fast_as_the_scan_itself(p
     page.get_by_test_id("stMetric").filter(has_text="Pages").filter(has_text="30").wait_for()
     page.get_by_text("Findings by category and severity").wait_for()
     elapsed = time.monotonic() - started
-    figures = {"thirty_page_pdf_seconds": round(elapsed, 2), "scan_alone_seconds": round(scan_seconds, 2)}
-    (ARTIFACTS / "timings.json").write_text(json.dumps({**figures, "load_average": os.getloadavg()}) + "\n")
-    print(f"30-page PDF: findings shown {elapsed:.2f} s after the upload; scan() alone {scan_seconds:.2f} s")
-    assert elapsed < 1.5 * scan_seconds + 2.5, figures
+    header = page.get_by_text(re.compile(r"scanned in [\d.]+ s")).inner_text()
+    scan_in_app = float(re.search(r"scanned in ([\d.]+) s", header).group(1))
+    figures = {
+        "thirty_page_pdf_seconds": round(elapsed, 2),
+        "scan_in_app_seconds": scan_in_app,
+        "scan_in_test_process_seconds": round(scan_here, 2),
+        "load_average": os.getloadavg(),
+    }
+    (ARTIFACTS / "timings.json").write_text(json.dumps(figures) + "\n")
+    print(f"30-page PDF: findings shown {elapsed:.2f} s after the upload; the scan took {scan_in_app} s of it")
+    assert elapsed < scan_in_app + 3.0, figures  # what the app adds to the scan: upload, store, rendering
