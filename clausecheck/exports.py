@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .diff import ClauseChange, DocumentDiff, FindingChange
 from .register import Obligation, Register
-from .report import _md, safe_cell
+from .report import md_escape, safe_cell
 
 REGISTER_FIELDS = [
     "document",
@@ -36,7 +36,7 @@ _OWNER = {"msp": "MSP", "customer": "customer", "unclear": "unclear"}
 def _md_table(columns: list[str], rows: Iterable[list[str]]) -> list[str]:
     """Lines of a Markdown table; cells are escaped."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    return lines + ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    return lines + ["| " + " | ".join(md_escape(cell) for cell in row) + " |" for row in rows]
 
 
 def _by_owner(register: Register) -> str:
@@ -86,7 +86,7 @@ def register_markdown(register: Register) -> str:
         "",
     ]
     lines += [
-        f"- {_md(d.path)} ({d.kind})" + (f": **could not be read:** {_md(d.error)}" if d.error else "")
+        f"- {md_escape(d.path)} ({d.kind})" + (f": **could not be read:** {md_escape(d.error)}" if d.error else "")
         for d in register.documents
     ]
     rows = (
@@ -97,7 +97,7 @@ def register_markdown(register: Register) -> str:
     lines += ["", "## Practices", ""]
     for p in register.practices:
         n = sum(1 for o in register.obligations if p.id in o.practices)
-        lines.append(f"- **{_md(p.title)}** ({n} obligation(s)): {_md(p.advice)}")
+        lines.append(f"- **{md_escape(p.title)}** ({n} obligation(s)): {md_escape(p.advice)}")
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +147,7 @@ def _section(old: str | None, new: str | None) -> str:
 def diff_markdown(d: DocumentDiff) -> str:
     c = d.counts()
     lines = [
-        f"# Changes from {_md(d.old.path)} to {_md(d.new.path)}",
+        f"# Changes from {md_escape(d.old.path)} to {md_escape(d.new.path)}",
         "",
         f"Clauses: {c['added']} added, {c['removed']} removed, {c['changed']} changed, {c['renumbered']} renumbered, "
         f"{d.unchanged} unchanged. Findings: {c['appeared']} appeared, {c['disappeared']} disappeared, "
@@ -160,10 +160,12 @@ def diff_markdown(d: DocumentDiff) -> str:
     if changes:
         lines += ["", "## Clauses", ""]
         for x in changes:
-            lines.append(f"- **{x.status}** {_md(_section(x.old_section, x.new_section))}: {_md(_detail(x)[:500])}")
+            lines.append(
+                f"- **{x.status}** {md_escape(_section(x.old_section, x.new_section))}: {md_escape(_detail(x)[:500])}"
+            )
     renumbered = [x for x in d.clauses if x.status == "renumbered"]
     if renumbered:
-        lines += ["", "Renumbered: " + ", ".join(_md(_section(x.old_section, x.new_section)) for x in renumbered)]
+        lines += ["", "Renumbered: " + ", ".join(md_escape(_section(x.old_section, x.new_section)) for x in renumbered)]
     return "\n".join(lines) + "\n"
 
 

@@ -10,11 +10,11 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import __version__
-from .model import SCHEMA_VERSION, ScanResult, Severity
+from .model import SCHEMA_VERSION, Finding, ScanResult, Severity
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 CSV_FIELDS = [
@@ -73,37 +73,52 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(results: Iterable[ScanResult]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+def csv_rows(results: Iterable[ScanResult]) -> Iterator[tuple[ScanResult, Finding | None, dict]]:
+    """One row (a dict over CSV_FIELDS) per finding, or one per file without findings, with the
+    result and finding it came from, so other writers can add columns."""
     for r in results:
         base = {"file": r.path, "sha256": r.sha256, "kind": r.kind, "error": r.error}
         if r.error or not r.findings:
-            writer.writerow({k: safe_cell(v) for k, v in base.items()})
+            yield r, None, base
         for f in r.findings:
-            row = {
-                **base,
-                "finding_id": f.id,
-                "rule_id": f.rule_id,
-                "category": f.category,
-                "severity": f.severity.value,
-                "page": f.page,
-                "section": f.section.label(),
-                "start": f.start,
-                "end": f.end,
-                "text": f.text,
-                "clause_text": f.clause_text,
-                "method": f.method,
-                "score": f.score,
-                "explanation": f.explanation,
-                "recommendation": f.recommendation,
-            }
-            writer.writerow({k: safe_cell(v) for k, v in row.items()})
+            yield (
+                r,
+                f,
+                {
+                    **base,
+                    "finding_id": f.id,
+                    "rule_id": f.rule_id,
+                    "category": f.category,
+                    "severity": f.severity.value,
+                    "page": f.page,
+                    "section": f.section.label(),
+                    "start": f.start,
+                    "end": f.end,
+                    "text": f.text,
+                    "clause_text": f.clause_text,
+                    "method": f.method,
+                    "score": f.score,
+                    "explanation": f.explanation,
+                    "recommendation": f.recommendation,
+                },
+            )
+
+
+def write_csv(rows: Iterable[dict], fields: list[str]) -> str:
+    """CSV text with every cell neutralised against formula injection (:func:`safe_cell`)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()
 
 
-def _md(text: str) -> str:
+def to_csv(results: Iterable[ScanResult]) -> str:
+    return write_csv((row for _, _, row in csv_rows(results)), CSV_FIELDS)
+
+
+def md_escape(text: str) -> str:
     """Escape text for a Markdown table cell or paragraph."""
     out = " ".join(text.split())
     for ch in "\\`*_{}[]<>()#+!|$":
@@ -119,17 +134,17 @@ def to_markdown(results: list[ScanResult]) -> str:
         f"({', '.join(f'{n} {k}' for k, n in s['by_severity'].items())}), {s['errors']} error(s)."
     )
     for r in results:
-        lines += ["", f"## {_md(r.path)}", ""]
+        lines += ["", f"## {md_escape(r.path)}", ""]
         if r.error:
-            lines.append(f"**Could not be read:** {_md(r.error)}")
+            lines.append(f"**Could not be read:** {md_escape(r.error)}")
             continue
         lines.append(f"Kind: {r.kind} · pages: {r.pages} · findings: {len(r.findings)}")
         for w in r.warnings:
-            lines.append(f"\n> Warning: {_md(w)}")
+            lines.append(f"\n> Warning: {md_escape(w)}")
         if r.missing:
             lines += ["", "### Missing clauses", ""]
             lines += [
-                f"- **{m.category}** ({m.severity.value}): {_md(m.explanation)} *{_md(m.recommendation)}*"
+                f"- **{m.category}** ({m.severity.value}): {md_escape(m.explanation)} *{md_escape(m.recommendation)}*"
                 for m in r.missing
             ]
         if r.findings:
@@ -142,14 +157,14 @@ def to_markdown(results: list[ScanResult]) -> str:
             ]
             for f in r.findings:
                 lines.append(
-                    f"| {f.severity.value} | {f.category} | {f.page or ''} | {_md(f.section.label())} "
-                    f"| {_md(f.clause_text[:300])} |"
+                    f"| {f.severity.value} | {f.category} | {f.page or ''} | {md_escape(f.section.label())} "
+                    f"| {md_escape(f.clause_text[:300])} |"
                 )
             lines += ["", "### Explanations", ""]
             for f in r.findings:
                 lines.append(
-                    f"- **{f.title}** ({f.rule_id}, {f.severity.value}): {_md(f.explanation)} "
-                    f"Recommendation: {_md(f.recommendation)}"
+                    f"- **{f.title}** ({f.rule_id}, {f.severity.value}): {md_escape(f.explanation)} "
+                    f"Recommendation: {md_escape(f.recommendation)}"
                 )
     return "\n".join(lines) + "\n"
 
@@ -223,16 +238,23 @@ def _side(e) -> str:
 
 
 def conflicts_to_markdown(policy: ScanResult, contracts: list[ScanResult], conflicts: list) -> str:
-    lines = ["# clausecheck compare", "", f"Policy: {_md(policy.path)} ({policy.kind})", ""]
+    lines = ["# clausecheck compare", "", f"Policy: {md_escape(policy.path)} ({policy.kind})", ""]
     for c in contracts:
-        shown = f"could not be read: {_md(c.error)}" if c.error else f"{c.kind}"
-        lines.append(f"- Contract: {_md(c.path)} ({shown})")
+        shown = f"could not be read: {md_escape(c.error)}" if c.error else f"{c.kind}"
+        lines.append(f"- Contract: {md_escape(c.path)} ({shown})")
     lines += ["", f"{len(conflicts)} conflict(s)."]
     for c in conflicts:
-        lines += ["", f"## {c.severity.value}: {_md(c.title)} (`{c.type}`, {c.id})", ""]
-        lines += [f"Contract: {_md(c.contract)}", "", f"**{_md(c.detail)}**", "", _md(c.explanation), ""]
-        lines += [f"*Recommendation:* {_md(c.recommendation)}", "", "Evidence:", ""]
-        lines += [f"- {_md(_side(e))}: {_md(e.text[:300])}" for e in c.evidence]
+        lines += ["", f"## {c.severity.value}: {md_escape(c.title)} (`{c.type}`, {c.id})", ""]
+        lines += [
+            f"Contract: {md_escape(c.contract)}",
+            "",
+            f"**{md_escape(c.detail)}**",
+            "",
+            md_escape(c.explanation),
+            "",
+        ]
+        lines += [f"*Recommendation:* {md_escape(c.recommendation)}", "", "Evidence:", ""]
+        lines += [f"- {md_escape(_side(e))}: {md_escape(e.text[:300])}" for e in c.evidence]
     return "\n".join(lines) + "\n"
 
 

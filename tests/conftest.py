@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from clausecheck import Finding, Section, Severity
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_contracts"
 CUAD = ROOT.parent / "shared" / "corpus" / "cuad-dev"
@@ -76,3 +78,31 @@ def sample_labels() -> list[dict]:
 needs_cuad = pytest.mark.skipif(
     not (CUAD / "docs.jsonl").exists(), reason="shared/corpus/cuad-dev is not beside the repo"
 )
+
+
+def make_finding(
+    fid: str = "f1", rule: str = "LIAB-001", category: str = "liability-cap", start: int = 100, **kw
+) -> Finding:
+    """A liability-cap finding on a one-sentence clause starting at ``start`` (words 15-34 matched)."""
+    clause = kw.pop("clause_text", "The Provider's aggregate liability shall not exceed the fees paid.")
+    return Finding(
+        id=fid,
+        rule_id=rule,
+        category=category,
+        severity=Severity.MEDIUM,
+        title="Aggregate liability capped",
+        start=start + 15,
+        end=start + 34,
+        text=clause[15:34],
+        clause_start=start,
+        clause_end=start + len(clause),
+        clause_text=clause,
+        page=1,
+        section=Section(number="9.1", heading="Limitation of Liability"),
+        method="phrase",
+        pattern=0,
+        score=1.0,
+        explanation="Why.",
+        recommendation="What to do.",
+        **kw,
+    )

@@ -1,0 +1,236 @@
+"""The review app, driven headless with streamlit.testing.v1.AppTest."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from conftest import ROOT, SAMPLES, encrypt_pdf, make_pdf
+from streamlit.testing.v1 import AppTest
+
+from clausecheck import scan
+from clausecheck.store import ReviewStore
+
+APP = str(ROOT / "app.py")
+SLA_PDF = SAMPLES / "msp-sla-best-effort.pdf"
+
+
+@pytest.fixture
+def store_path(tmp_path, monkeypatch):
+    path = tmp_path / "review.db"
+    monkeypatch.setenv("CLAUSECHECK_STORE", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def sla():
+    data = SLA_PDF.read_bytes()
+    return data, scan(data, name=SLA_PDF.name)
+
+
+def start(reviewer: str | None = "Ada Lovelace") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception
+    if reviewer is not None:
+        at.text_input(key="reviewer").set_value(reviewer).run()
+    return at
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="uploads").set_value([(name, data, "application/octet-stream") for name, data in files])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def show(at: AppTest, tab: str) -> AppTest:
+    """Open a tab (the app's tabs are lazy: only the open one runs)."""
+    at.session_state["view"] = tab
+    at.run()
+    assert not at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def html(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.html)
+
+
+def test_when_nothing_is_open_then_one_click_opens_the_sample_contracts(store_path):
+    at = start(reviewer=None)
+    assert not at.metric  # the welcome page
+    at.button(key="welcome-samples").click().run()
+    assert not at.exception and not at.error
+    (docs,) = [s for s in at.selectbox if s.label == "Document"]
+    assert len(docs.options) == 2
+    assert [o.split(" · ")[0] for o in docs.options] == ["msp-sla-best-effort.pdf", "cyber-policy-wording.pdf"]
+    assert int(metric(at, "Findings")) > 0
+    assert at.query_params["samples"] == "msp-sla-best-effort.pdf,cyber-policy-wording.pdf"  # kept on reload
+
+
+def test_when_a_pdf_is_uploaded_then_its_overview_and_findings_show_with_matched_words_marked(store_path, sla):
+    data, result = sla
+    at = upload(start(), (SLA_PDF.name, data))
+    assert not at.error
+    assert metric(at, "Kind") == "Contract"
+    assert metric(at, "Pages") == str(result.pages)
+    assert metric(at, "Findings") == str(len(result.findings))
+    assert metric(at, "Reviewed") == f"0 / {len(result.findings)}"
+    assert not at.radio  # the Findings tab has not run
+    show(at, "Findings")
+    (finding_box,) = [s for s in at.selectbox if s.label == "Finding"]
+    assert len(finding_box.options) == len(result.findings)
+    first = min(result.findings, key=lambda f: f.start)
+    assert finding_box.value == first.id
+    page = html(at)
+    assert f"<mark>{first.text}</mark>" in page.replace("&quot;", '"').replace("&#x27;", "'")
+    assert first.explanation[:60].replace('"', "&quot;") in page
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert captions == [
+        f"Page {first.page}: the clause, matched words boxed in red",
+        f"Page {first.page} of {result.pages}",
+    ]
+
+
+def test_when_a_decision_is_saved_then_a_new_session_sees_it_after_rerunning_the_app(store_path, sla):
+    data, result = sla
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
+    at.radio[0].set_value("follow-up")
+    at.text_area[0].set_value("Ask the customer to accept *reasonable* efforts; cap $50_000")
+    button(at, "Save decision").click().run()
+    assert not at.exception and not at.error
+    assert "Saved: Needs follow-up." in [s.value for s in at.success]
+    assert metric(show(at, "Overview"), "Reviewed") == f"1 / {len(result.findings)}"
+
+    again = upload(start(reviewer="Grace Hopper"), (SLA_PDF.name, data))  # a reload: new session, same store
+    assert metric(again, "Reviewed") == f"1 / {len(result.findings)}"
+    show(again, "Findings")
+    assert again.radio[0].value == "follow-up"
+    assert again.text_area[0].value == "Ask the customer to accept *reasonable* efforts; cap $50_000"
+    assert any("Last decision by Ada Lovelace" in c.value for c in again.caption)
+    (entry,) = ReviewStore(store_path).audit(result.sha256)
+    assert (entry.reviewer, entry.action, entry.new["status"]) == ("Ada Lovelace", "decided", "follow-up")
+    audit_tables = [d.value for d in show(again, "Audit trail").dataframe if "Who" in d.value.columns]
+    assert audit_tables and list(audit_tables[0]["Who"]) == ["Ada Lovelace"]
+
+
+def test_when_no_reviewer_name_is_given_then_no_decision_is_recorded(store_path, sla):
+    data, result = sla
+    at = show(upload(start(reviewer=None), (SLA_PDF.name, data)), "Findings")
+    at.radio[0].set_value("accepted")
+    button(at, "Save decision").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    assert ReviewStore(store_path).decisions(result.sha256) == {}
+
+
+def test_filters_narrow_the_findings_list(store_path, sla):
+    data, result = sla
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
+    sha = result.sha256
+    at.multiselect(key=f"f-sev-{sha}").set_value(["high", "medium"]).run()
+    (finding_box,) = [s for s in at.selectbox if s.label == "Finding"]
+    expected = [f for f in result.findings if f.severity.value in ("high", "medium")]
+    assert 0 < len(finding_box.options) == len(expected) < len(result.findings)
+    assert all(o.startswith(("HIGH", "MEDIUM")) for o in finding_box.options)
+
+    at.multiselect(key=f"f-sev-{sha}").set_value([]).run()
+    at.text_input(key=f"f-q-{sha}").set_value("service credit").run()
+    (finding_box,) = [s for s in at.selectbox if s.label == "Finding"]
+    expected = [f for f in result.findings if "service credit" in " ".join(f.clause_text.lower().split())]
+    assert 0 < len(finding_box.options) <= len(expected) + 2
+
+    at.text_input(key=f"f-q-{sha}").set_value("").run()
+    at.multiselect(key=f"f-status-{sha}").set_value(["dismissed"]).run()
+    assert any(i.value == "No finding matches these filters." for i in at.info)
+
+
+def test_contract_text_is_escaped_html_never_markdown(store_path):
+    text = (
+        b"SERVICES AGREEMENT\n\nThis Agreement is made by and between the parties.\n\n"
+        b"1. The Provider shall use commercially reasonable efforts to restore <b>service</b> "
+        b"within *four* hours for fees_total of $5,000 and $6,000.\n"
+    )
+    at = show(upload(start(), ("odd.txt", text)), "Findings")
+    page = html(at)
+    assert "&lt;b&gt;service&lt;/b&gt;" in page and "<b>service</b>" not in page
+    assert "*four* hours for fees_total of $5,000 and $6,000." in page
+    assert not any("service" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ntruncated", "damaged"),
+        ("locked.pdf", "encrypted", "encrypted"),
+        ("empty.txt", b"", "empty"),
+        ("photo.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image"),
+    ],
+)
+def test_when_a_file_cannot_be_read_then_a_clear_message_shows_and_the_other_files_still_open(
+    store_path, sla, name, data, message
+):
+    if data == "encrypted":
+        data = encrypt_pdf(make_pdf(["The Provider shall use best efforts."]))
+    at = upload(start(), (name, data), (SLA_PDF.name, sla[0]))
+    (error,) = at.error
+    assert error.value.startswith(f"**{name}** could not be read: ".replace("_", "\\_"))
+    assert message in error.value
+    assert not at.exception
+    assert metric(at, "Findings") == str(len(sla[1].findings))
+
+
+def test_scans_are_cached_by_content(store_path, sla, monkeypatch):
+    data, _ = sla
+    at = upload(start(), (SLA_PDF.name, data))
+    calls = []
+    import clausecheck
+
+    monkeypatch.setattr(clausecheck, "scan", lambda *a, **k: calls.append(a) or None)
+    at.run()
+    assert calls == []  # the cached result was used
+    assert hashlib.sha256(data).hexdigest()[:12] in html(at)
+
+
+def test_when_a_decision_is_cleared_then_the_finding_is_open_again_and_the_audit_trail_says_so(store_path, sla):
+    data, result = sla
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
+    at.radio[0].set_value("accepted")
+    button(at, "Save decision").click().run()
+    button(at, "Clear decision").click().run()
+    assert not at.exception
+    assert "Decision cleared: the finding is open again." in [s.value for s in at.success]
+    assert at.radio[0].value is None and at.text_area[0].value == ""
+    assert metric(show(at, "Overview"), "Reviewed") == f"0 / {len(result.findings)}"
+    assert [e.action for e in ReviewStore(store_path).audit(result.sha256)] == ["decided", "cleared"]
+
+
+def test_a_decision_made_before_a_rule_change_is_shown_on_the_finding_that_now_covers_its_clause(store_path, sla):
+    data, result = sla
+    first = min(result.findings, key=lambda f: f.start)
+    before = first.model_copy(update={"id": "id-under-old-rules", "rule_id": "EFFORT-OLD", "start": first.start + 1})
+    ReviewStore(store_path).record(result.sha256, before, "dismissed", "fine as drafted", "Ada Lovelace")
+    at = show(upload(start(), (SLA_PDF.name, data)), "Findings")
+    assert at.radio[0].value == "dismissed" and at.text_area[0].value == "fine as drafted"
+    assert any("re-attached" in c.value for c in at.caption)
+    assert set(ReviewStore(store_path).decisions(result.sha256)) == {first.id}
+
+
+def test_when_a_page_cannot_be_drawn_then_a_warning_shows_and_the_review_goes_on(store_path, monkeypatch):
+    from clausecheck import pages
+
+    def broken(*args, **kwargs):
+        raise ValueError("no such page")
+
+    monkeypatch.setattr(pages, "render_page", broken)
+    pdf = make_pdf(["MASTER SERVICES AGREEMENT", "The Provider shall use best efforts to restore the Services."])
+    at = show(upload(start(), ("one-off.pdf", pdf)), "Findings")
+    assert [w.value for w in at.warning] == ["Page 2 could not be drawn (ValueError); the text is on the left."]
+    assert at.radio and any(b.label == "Save decision" for b in at.button)
