@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -45,6 +46,36 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[ScanResult]]:
         else:
             files.append(p)  # a file named explicitly is scanned whatever its extension
     return files, problems
+
+
+@contextmanager
+def _progress(console, total: int, enabled: bool):
+    """A progress bar on stderr (files, pages per second, ETA); yields ``advance(result)``."""
+    if not enabled:
+        yield lambda result: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("scan", total=total, rate="")
+    pages = 0
+    with progress:
+
+        def advance(result: ScanResult) -> None:
+            nonlocal pages
+            pages += result.pages
+            elapsed = progress.tasks[0].elapsed or 0
+            progress.update(task, advance=1, rate=f"{pages / elapsed:,.0f} pages/s" if elapsed > 0.5 else "")
+
+        yield advance
 
 
 def _fail(exc: RuleError) -> None:
@@ -84,14 +115,58 @@ def main() -> None:
 )
 @click.option("--kind", type=click.Choice(["contract", "policy"]), help="Treat every document as this kind.")
 @click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
-def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes (default: the number of cores; 0 = scan in this process, no timeout).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop a file after this many seconds and report it as timed out.",
+)
+@click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False), help="Reuse results of unchanged files from this folder."
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where files are scanned: local worker processes or a Dask cluster (needs the dask extra).",
+)
+@click.option(
+    "--dask-scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); implies --executor dask."
+)
+def scan(
+    paths,
+    fmt,
+    output,
+    categories,
+    min_severity,
+    fail_on,
+    engine,
+    kind,
+    patterns,
+    workers,
+    timeout,
+    cache_dir,
+    executor,
+    dask_scheduler,
+) -> None:
     """Scan PDF, DOCX and text files, or folders of them."""
     from rich.console import Console
 
     from . import report
+    from .batch import BatchScan, ScanOptions
     from .scanner import get_engine
-    from .scanner import scan as scan_one
 
+    if dask_scheduler:
+        executor = "dask"
+    if workers == 0 and timeout is not None and executor == "local":
+        raise click.BadParameter("a timeout needs worker processes; use --workers 1 or more", param_hint="--timeout")
     try:
         rules = get_engine(patterns).rules
     except RuleError as exc:
@@ -109,42 +184,24 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
         if fmt == "jsonl":
             for r in results:
                 out.write(report.to_jsonl_line(r))
-        progress = None
-        if len(files) > 1 and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            progress = Progress(
-                TextColumn("scanning"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[name]}"),
-                console=err,
-                transient=True,
-            )
-            progress.start()
-            task = progress.add_task("scan", total=len(files), name="")
-        try:
-            for f in files:
-                if progress:
-                    progress.update(task, name=f.name)
-                r = scan_one(
-                    f,
-                    engine=engine,
-                    kind=kind,
-                    categories=set(categories) or None,
-                    min_severity=min_severity,
-                    patterns=patterns,
-                )
-                results.append(r)
+        batch = BatchScan(
+            files,
+            ScanOptions(engine, kind, patterns, frozenset(categories) or None, min_severity),
+            workers=workers,
+            timeout=timeout,
+            cache_dir=cache_dir,
+            executor=executor,
+            scheduler=dask_scheduler,
+        )
+        ordered: list[ScanResult | None] = [None] * len(files)
+        with _progress(err, len(files), enabled=len(files) > 1 and sys.stderr.isatty()) as advance:
+            for i, r in batch:
+                ordered[i] = r
                 if fmt == "jsonl":  # streamed as each file finishes
                     out.write(report.to_jsonl_line(r))
                     out.flush()
-                if progress:
-                    progress.advance(task)
-        finally:
-            if progress:
-                progress.stop()
+                advance(r)
+        results += ordered
         if fmt == "json":
             out.write(report.to_json(results, rules.digest))
         elif fmt == "csv":
@@ -160,6 +217,15 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
     for r in results:
         if r.error:
             click.echo(f"could not read {r.path}: {r.error}", err=True)
+    if len(results) > 1:
+        s = report.summary(results)
+        click.echo(
+            f"scanned {s['files']} file(s), {s['pages']} page(s), {s['errors']} error(s)"
+            + (f", {batch.cached} from the cache" if cache_dir else "")
+            + "; findings: "
+            + ", ".join(f"{n} {k}" for k, n in s["by_severity"].items()),
+            err=True,
+        )
     if fail_on != "never":
         floor = Severity(fail_on).rank
         if any(f.severity.rank >= floor for r in results for f in r.findings):

@@ -47,10 +47,14 @@ def _phrase_regex(phrases: tuple[str, ...]) -> re.Pattern:
     def part(phrase: str) -> str:
         words = fold(phrase).split()
         body = r"\s+".join(map(re.escape, words))
-        # whole words: no letter may touch a phrase's first or last word ("?" or "$" may)
-        head = r"(?<!\w)" if words and (words[0][0].isalnum() or words[0][0] == "_") else ""
+        # whole words: no letter may touch a phrase's first or last word ("?" or "$" may). The
+        # check before the first word is made after its first letter ("a(?<!\w.)bc" rather than
+        # "(?<!\w)abc"), so every alternative starts with a literal and the regex engine can skip
+        # ahead to the positions where one of those letters occurs (about 10 times faster).
+        if words and (words[0][0].isalnum() or words[0][0] == "_"):
+            body = re.escape(words[0][0]) + r"(?<!\w.)" + body[len(re.escape(words[0][0])) :]
         tail = r"(?!\w)" if words and (words[-1][-1].isalnum() or words[-1][-1] == "_") else ""
-        return head + body + tail
+        return body + tail
 
     parts = sorted((part(p) for p in phrases if p.strip()), key=len, reverse=True)
     return re.compile("|".join(parts))

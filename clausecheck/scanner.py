@@ -118,13 +118,8 @@ def scan(
     findings = rule_engine.findings(doc, digest, segments, hits)
     timings["match_ms"] = _ms(t1)
     missing = find_missing(findings, doc_kind, rule_engine.rules)
-    if categories:
-        findings = [f for f in findings if f.category in categories]
-    if min_severity:
-        floor = Severity(min_severity).rank
-        findings = [f for f in findings if f.severity.rank >= floor]
     timings["total_ms"] = _ms(t0)
-    return ScanResult(
+    result = ScanResult(
         path=label,
         sha256=digest,
         format=doc.format,
@@ -137,6 +132,21 @@ def scan(
         warnings=doc.warnings,
         timings=timings,
     )
+    return select_findings(result, categories, min_severity)
+
+
+def select_findings(
+    result: ScanResult, categories: set[str] | None = None, min_severity: Severity | str | None = None
+) -> ScanResult:
+    """The result with only the findings in ``categories`` and at or above ``min_severity``
+    (``missing`` is left as computed on all findings)."""
+    findings = result.findings
+    if categories:
+        findings = [f for f in findings if f.category in categories]
+    if min_severity:
+        floor = Severity(min_severity).rank
+        findings = [f for f in findings if f.severity.rank >= floor]
+    return result if findings is result.findings else result.model_copy(update={"findings": findings})
 
 
 def _ms(t: float) -> float:
