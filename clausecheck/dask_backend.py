@@ -41,6 +41,7 @@ def _worker_pool(patterns: str | None, size: int):
                     "clausecheck needs Dask workers that may start processes (for the per-file timeout): "
                     "start them with DASK_DISTRIBUTED__WORKER__DAEMON=False"
                 )
+            init_worker(patterns)  # built here once, so the scan processes (forked) inherit it
             _POOL = ProcessPool(max_workers=size, initializer=init_worker, initargs=(patterns,))
         return _POOL
 
