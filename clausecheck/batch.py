@@ -49,21 +49,13 @@ class ScanOptions:
 
 
 def timed_out(path: str, seconds: float, sha256: str | None = None) -> ScanResult:
-    return ScanResult(
-        path=path,
-        sha256=sha256,
-        error=f"timed out: scanning took longer than {seconds:g} s and was stopped",
-        error_code=ErrorCode.TIMED_OUT.value,
-    )
+    message = f"timed out: scanning took longer than {seconds:g} s and was stopped"
+    return ScanResult(path=path, sha256=sha256, error=message, error_code=ErrorCode.TIMED_OUT.value)
 
 
 def crashed(path: str, exc: BaseException, sha256: str | None = None) -> ScanResult:
-    return ScanResult(
-        path=path,
-        sha256=sha256,
-        error=f"internal error: the worker scanning this file failed ({type(exc).__name__}: {exc})",
-        error_code=ErrorCode.INTERNAL.value,
-    )
+    message = f"internal error: the worker scanning this file failed ({type(exc).__name__}: {exc})"
+    return ScanResult(path=path, sha256=sha256, error=message, error_code=ErrorCode.INTERNAL.value)
 
 
 # --- the worker side ------------------------------------------------------------------------
@@ -142,6 +134,7 @@ class BatchScan:
             todo.append((i, path, digest))
         if not todo:
             return
+        todo.sort(key=lambda t: -_size(t[1]))  # largest first, so no big file is left to run alone at the end
         for i, result in self._run(todo):
             if self._cache is not None:
                 self._cache.put(result)
@@ -192,6 +185,13 @@ class BatchScan:
             return crashed(path, exc, digest)
         self.peak_rss_kib = max(self.peak_rss_kib, rss)
         return result
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def scan_files(paths: list[Path | str], options: ScanOptions | None = None, **kwargs) -> list[ScanResult]:
