@@ -6,10 +6,10 @@ rule-file error. stdout carries only the requested output; progress and notes go
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -46,36 +46,6 @@ def collect(paths: tuple[str, ...]) -> tuple[list[Path], list[ScanResult]]:
         else:
             files.append(p)  # a file named explicitly is scanned whatever its extension
     return files, problems
-
-
-@contextmanager
-def _progress(console, total: int, enabled: bool):
-    """A progress bar on stderr (files, pages per second, ETA); yields ``advance(result)``."""
-    if not enabled:
-        yield lambda result: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
-    task = progress.add_task("scan", total=total, rate="")
-    pages = 0
-    with progress:
-
-        def advance(result: ScanResult) -> None:
-            nonlocal pages
-            pages += result.pages
-            elapsed = progress.tasks[0].elapsed or 0
-            progress.update(task, advance=1, rate=f"{pages / elapsed:,.0f} pages/s" if elapsed > 0.5 else "")
-
-        yield advance
 
 
 def _fail(exc: RuleError) -> None:
@@ -161,10 +131,13 @@ def scan(
 
     from . import report
     from .batch import BatchScan, ScanOptions
+    from .progress import progress_bar
     from .scanner import get_engine
 
     if dask_scheduler:
         executor = "dask"
+    if executor == "dask" and importlib.util.find_spec("distributed") is None:
+        raise click.UsageError("the Dask backend needs the dask extra: pip install 'clausecheck[dask]'")
     if workers == 0 and timeout is not None and executor == "local":
         raise click.BadParameter("a timeout needs worker processes; use --workers 1 or more", param_hint="--timeout")
     try:
@@ -194,7 +167,7 @@ def scan(
             scheduler=dask_scheduler,
         )
         ordered: list[ScanResult | None] = [None] * len(files)
-        with _progress(err, len(files), enabled=len(files) > 1 and sys.stderr.isatty()) as advance:
+        with progress_bar(err, len(files), enabled=len(files) > 1 and sys.stderr.isatty()) as advance:
             for i, r in batch:
                 ordered[i] = r
                 if fmt == "jsonl":  # streamed as each file finishes

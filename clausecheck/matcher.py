@@ -96,6 +96,19 @@ class _TokenPattern:
     rule_id: str
     matcher: Matcher
     needs: list[frozenset[int]]
+    first: frozenset[int] | None  # the words a match must start with (None: any word)
+    last: frozenset[int] | None  # ...and end with
+
+    def window(self, pairs: list[list[int]]) -> tuple[int, int]:
+        """The part of a sentence (its (LOWER, LEMMA) pairs) where a match can lie: from the first
+        word a match may start with to the last word it may end with. The Matcher then skips the
+        words before (each would be tried as a start) and the gap states after."""
+        lo, hi = 0, len(pairs)
+        if self.first is not None:
+            lo = next((i for i, (x, y) in enumerate(pairs) if x in self.first or y in self.first), hi)
+        if self.last is not None:
+            hi = next((i + 1 for i in range(hi - 1, lo - 1, -1) if not self.last.isdisjoint(pairs[i])), lo)
+        return lo, hi
 
 
 class RuleMatcher:
@@ -149,7 +162,9 @@ class RuleMatcher:
                 self.uses_sent_start |= any("IS_SENT_START" in t or "SENT_START" in t for t in p.tokens)
                 strings = self.nlp.vocab.strings
                 needs = [frozenset(strings.add(w) for w in words) for words in required_words(p.tokens)]
-                self.token_patterns.append(_TokenPattern(rule.id, matcher, needs))
+                first, last = pattern_anchor(p.tokens), pattern_anchor(p.tokens[::-1])
+                first, last = (frozenset(strings.add(w) for w in e[1]) if e else None for e in (first, last))
+                self.token_patterns.append(_TokenPattern(rule.id, matcher, needs, first, last))
                 number = len(self.token_patterns) - 1
                 if needs:
                     for h in needs[0]:
@@ -174,10 +189,14 @@ class RuleMatcher:
             doc = self.nlp(text[cs:ce])
             found = [(m, s, e, "phrase") for m, s, e in self.lower(doc)]
             found += [(m, s, e, "phrase") for m, s, e in self.lemma(doc)]
-            for a, b, numbers in self._candidates(doc, starts, cs, ce, applicable):
-                span = doc[a:b]
+            for a, b, numbers, rows in self._candidates(doc, starts, cs, ce, applicable):
+                pairs = rows.tolist() if self.prefilter else None
                 for n in numbers:
-                    found += [(m, a + s, a + e, "token") for m, s, e in self.token_patterns[n].matcher(span)]
+                    pattern = self.token_patterns[n]
+                    lo, hi = pattern.window(pairs) if pairs else (0, b - a)
+                    if hi > lo:
+                        matches = pattern.matcher(doc[a + lo : a + hi])
+                        found += [(m, a + lo + s, a + lo + e, "token") for m, s, e in matches]
             for match_id, s, e, method in found:
                 rid, idx = self.keys[match_id]
                 if rid in applicable:
@@ -217,8 +236,8 @@ class RuleMatcher:
         return hits
 
     def _candidates(self, doc, starts: list[int], cs: int, ce: int, applicable: set[str]):
-        """``(first token, end token, token pattern numbers)`` for each sentence of the chunk: the
-        applicable patterns whose required words all occur in the sentence. Running a pattern's
+        """``(first token, end token, token pattern numbers, (LOWER, LEMMA) rows)`` for each sentence
+        of the chunk: the applicable patterns whose required words all occur in the sentence. Running a pattern's
         Matcher on the sentence as a Span also keeps its gaps inside the sentence."""
         if not len(doc) or not self.token_patterns:
             return []
@@ -245,7 +264,7 @@ class RuleMatcher:
                 if usable[n] and (not self.prefilter or all(not need.isdisjoint(present) for need in patterns[n].needs))
             )
             if numbers:
-                out.append((a, b, numbers))
+                out.append((a, b, numbers, words[a:b]))
         return out
 
     def _fuzzy(self, text: str, sentences: list[tuple[int, int]], applicable: set[str]) -> list:

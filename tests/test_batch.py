@@ -132,3 +132,18 @@ def test_batch_options_are_checked():
         BatchScan(FILES, workers=-1)
     with pytest.raises(ValueError):
         BatchScan(FILES, workers=0, timeout=3)
+
+
+def test_progress_bar_counts_files_and_pages():
+    import io
+
+    from rich.console import Console
+
+    from clausecheck.progress import progress_bar
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with progress_bar(console, 2, enabled=True) as advance:
+        for r in scan_files(FILES[:2], workers=0):
+            advance(r)
+    with progress_bar(console, 2, enabled=False) as advance:
+        advance(None)  # disabled: nothing to draw

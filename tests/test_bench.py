@@ -9,7 +9,7 @@ from conftest import ROOT
 from clausecheck import scan
 
 sys.path.insert(0, str(ROOT / "bench"))
-import speed  # noqa: E402
+import speed
 
 
 def test_benchmark_pdfs_have_the_asked_pages_and_real_contract_text():
