@@ -115,9 +115,10 @@ class RuleMatcher:
     """All patterns of a rule set, compiled once.
 
     A token pattern runs only on the sentences that hold a word for each of its required tokens
-    (a necessary condition for a match, checked on the sentence's set of words), so the Matcher,
-    whose gaps are costly, sees few sentences. ``prefilter=False`` checks only the first required
-    word (the previous behaviour); the regression tests compare the two.
+    (a necessary condition for a match, checked on the sentence's set of words), and only over
+    the stretch where a match can lie (:meth:`_TokenPattern.window`), so the Matcher, whose gaps
+    are costly, sees little text. ``prefilter=False`` checks only the first required word and
+    runs over whole sentences (as before); the regression tests compare the two.
     """
 
     def __init__(self, ruleset: RuleSet, prefilter: bool = True):
