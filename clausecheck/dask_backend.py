@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from .batch import crashed, init_worker, scan_in_worker, timed_out
@@ -44,6 +45,17 @@ def _worker_pool(patterns: str | None, size: int):
             init_worker(patterns)  # built here once, so the scan processes (forked) inherit it
             _POOL = ProcessPool(max_workers=size, initializer=init_worker, initargs=(patterns,))
         return _POOL
+
+
+def close_pool() -> None:
+    """Stop this Dask worker's scan processes (run on every worker when a scan ends, so a
+    worker that is shut down is not kept alive by them)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.stop()
+            _POOL.join()
+            _POOL = None
 
 
 def scan_task(path: str, digest: str | None, engine: str, kind: str | None, patterns: str | None, timeout):
@@ -92,6 +104,8 @@ def run_on_dask(batch: BatchScan, todo: list[tuple[int, str, str | None]]) -> It
             batch.peak_rss_kib = max(batch.peak_rss_kib, rss)
             yield i, result
     finally:
+        with suppress(Exception):  # a worker that has gone away has nothing left to stop
+            client.run(close_pool)
         client.close()
         if cluster is not None:
             cluster.close()
