@@ -94,7 +94,7 @@ def make_pdf(pages: int, offset: int = 0) -> bytes:
         pdf.ln(2)
         if pdf.page > pages or (pdf.page == pages and pdf.get_y() > pdf.h - 40):
             break
-    if pdf.page > pages:  # the last paragraph ran over: rebuild up to the page before it
+    if pdf.page > pages:  # the last paragraph ran onto one page more: keep the first `pages`
         return make_pdf_exact(pdf, pages)
     return bytes(pdf.output())
 
