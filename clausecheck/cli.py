@@ -6,6 +6,7 @@ rule-file error. stdout carries only the requested output; progress and notes go
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -119,14 +120,61 @@ def main() -> None:
 @ENGINE
 @KIND
 @PATTERNS
-def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, patterns) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes (default: the number of cores; 0 = scan in this process, no timeout).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop a file after this many seconds and report it as timed out.",
+)
+@click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False), help="Reuse results of unchanged files from this folder."
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where files are scanned: local worker processes or a Dask cluster (needs the dask extra).",
+)
+@click.option(
+    "--dask-scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); implies --executor dask."
+)
+def scan(
+    paths,
+    fmt,
+    output,
+    categories,
+    min_severity,
+    fail_on,
+    engine,
+    kind,
+    patterns,
+    workers,
+    timeout,
+    cache_dir,
+    executor,
+    dask_scheduler,
+) -> None:
     """Scan PDF, DOCX and text files, or folders of them."""
     from rich.console import Console
 
     from . import report
+    from .batch import BatchScan, ScanOptions
+    from .progress import progress_bar
     from .scanner import get_engine
-    from .scanner import scan as scan_one
 
+    if dask_scheduler:
+        executor = "dask"
+    if executor == "dask" and importlib.util.find_spec("distributed") is None:
+        raise click.UsageError("the Dask backend needs the dask extra: pip install 'clausecheck[dask]'")
+    if workers == 0 and timeout is not None and executor == "local":
+        raise click.BadParameter("a timeout needs worker processes; use --workers 1 or more", param_hint="--timeout")
     try:
         rules = get_engine(patterns).rules
     except RuleError as exc:
@@ -143,42 +191,24 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
         if fmt == "jsonl":
             for r in results:
                 out.write(report.to_jsonl_line(r))
-        progress = None
-        if len(files) > 1 and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            progress = Progress(
-                TextColumn("scanning"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[name]}"),
-                console=err,
-                transient=True,
-            )
-            progress.start()
-            task = progress.add_task("scan", total=len(files), name="")
-        try:
-            for f in files:
-                if progress:
-                    progress.update(task, name=f.name)
-                r = scan_one(
-                    f,
-                    engine=engine,
-                    kind=kind,
-                    categories=set(categories) or None,
-                    min_severity=min_severity,
-                    patterns=patterns,
-                )
-                results.append(r)
+        batch = BatchScan(
+            files,
+            ScanOptions(engine, kind, patterns, frozenset(categories) or None, min_severity),
+            workers=workers,
+            timeout=timeout,
+            cache_dir=cache_dir,
+            executor=executor,
+            scheduler=dask_scheduler,
+        )
+        ordered: list[ScanResult | None] = [None] * len(files)
+        with progress_bar(err, len(files), enabled=len(files) > 1 and sys.stderr.isatty()) as advance:
+            for i, r in batch:
+                ordered[i] = r
                 if fmt == "jsonl":  # streamed as each file finishes
                     out.write(report.to_jsonl_line(r))
                     out.flush()
-                if progress:
-                    progress.advance(task)
-        finally:
-            if progress:
-                progress.stop()
+                advance(r)
+        results += ordered
         if fmt == "json":
             out.write(report.to_json(results, rules.digest))
         elif fmt == "csv":
@@ -190,6 +220,15 @@ def scan(paths, fmt, output, categories, min_severity, fail_on, engine, kind, pa
     for r in results:
         if r.error:
             click.echo(f"could not read {r.path}: {r.error}", err=True)
+    if len(results) > 1:
+        s = report.summary(results)
+        click.echo(
+            f"scanned {s['files']} file(s), {s['pages']} page(s), {s['errors']} error(s)"
+            + (f", {batch.cached} from the cache" if cache_dir else "")
+            + "; findings: "
+            + ", ".join(f"{n} {k}" for k, n in s["by_severity"].items()),
+            err=True,
+        )
     _exit_on(fail_on, (f.severity for r in results for f in r.findings))
 
 

@@ -121,16 +121,8 @@ def scan(
     timings["match_ms"] = _ms(t1)
     missing = find_missing(findings, doc_kind, rule_engine.rules)
     values = rule_engine.values.extract(doc.text, doc_kind, findings)
-    if categories:
-        findings = [f for f in findings if f.category in categories]
-    if min_severity:
-        floor = Severity(min_severity).rank
-        findings = [f for f in findings if f.severity.rank >= floor]
-    if categories or min_severity:  # keep only values whose finding is reported
-        kept = {f.id for f in findings}
-        values = [v for v in values if v.finding_id is None or v.finding_id in kept]
     timings["total_ms"] = _ms(t0)
-    return ScanResult(
+    result = ScanResult(
         path=label,
         sha256=digest,
         format=doc.format,
@@ -144,6 +136,25 @@ def scan(
         warnings=doc.warnings,
         timings=timings,
     )
+    return select_findings(result, categories, min_severity)
+
+
+def select_findings(
+    result: ScanResult, categories: set[str] | None = None, min_severity: Severity | str | None = None
+) -> ScanResult:
+    """The result with only the findings in ``categories`` and at or above ``min_severity``
+    and the values extracted from them (``missing`` is left as computed on all findings)."""
+    findings = result.findings
+    if categories:
+        findings = [f for f in findings if f.category in categories]
+    if min_severity:
+        floor = Severity(min_severity).rank
+        findings = [f for f in findings if f.severity.rank >= floor]
+    if findings is result.findings:
+        return result
+    kept = {f.id for f in findings}  # keep only the values whose finding is reported
+    values = [v for v in result.values if v.finding_id is None or v.finding_id in kept]
+    return result.model_copy(update={"findings": findings, "values": values})
 
 
 def _ms(t: float) -> float:
