@@ -220,7 +220,7 @@ def scan(
     for r in results:
         if r.error:
             click.echo(f"could not read {r.path}: {r.error}", err=True)
-    if len(results) > 1:
+    if len(results) > 1 and (fmt != "table" or cache_dir):  # the table ends with the same summary
         s = report.summary(results)
         click.echo(
             f"scanned {s['files']} file(s), {s['pages']} page(s), {s['errors']} error(s)"
