@@ -386,8 +386,9 @@ class _CategoriesFile(_Strict):
 
 
 def _lint(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]:
-    """Valid but costly: a token pattern whose first word is not fixed is tried on every sentence."""
-    from .matcher import pattern_anchor
+    """Valid but costly: a token pattern with no required token tied to particular words is
+    tried on every sentence (the matcher skips a sentence only for lack of a required word)."""
+    from .matcher import required_words
 
     return [
         RuleIssue(
@@ -395,11 +396,11 @@ def _lint(rule: Rule, rule_node: yaml.Node | None, file: str) -> list[RuleIssue]
             _line(_node_at(rule_node, ("patterns", j, "tokens"))),
             rule.id,
             f"patterns[{j}].tokens",
-            "the first token is optional or has no LOWER/LEMMA/ORTH value, so this rule is tried on every "
-            "sentence (slower scans); start with a fixed word",
+            "no required token has a LOWER/LEMMA/ORTH value, so this rule is tried on every sentence "
+            "(slower scans); make at least one word required",
         )
         for j, p in enumerate(rule.patterns)
-        if p.tokens is not None and pattern_anchor(p.tokens) is None
+        if p.tokens is not None and not required_words(p.tokens)
     ]
 
 
