@@ -71,9 +71,17 @@ class Engine:
         return out
 
 
+def get_engine(patterns: str | Path | None = None) -> Engine:
+    """The engine for a patterns folder (default: the bundled one), built once per process."""
+    return _engine(str(patterns) if patterns else None)
+
+
 @lru_cache(maxsize=4)
-def get_engine(patterns: str | None = None) -> Engine:
+def _engine(patterns: str | None) -> Engine:
     return Engine(load_rules(patterns))
+
+
+get_engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]
 
 
 def scan(
@@ -94,7 +102,7 @@ def scan(
     t0 = time.perf_counter()
     is_bytes = isinstance(source, bytes | bytearray)
     label = name or ("<bytes>" if is_bytes else str(source))
-    rule_engine = get_engine(str(patterns) if patterns else None)
+    rule_engine = get_engine(patterns)
     data = b""
     try:
         data = bytes(source) if is_bytes else load_file(source, max_bytes)
