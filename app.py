@@ -22,10 +22,13 @@ import streamlit as st
 from clausecheck import Finding, ScanResult, Severity, __version__, get_engine, scan
 from clausecheck import pages as page_images
 from clausecheck import review_export as rx
+from clausecheck.compare import compare, evidence_finding
+from clausecheck.diff import diff_texts
 from clausecheck.errors import ErrorCode
+from clausecheck.exports import diff_markdown
 from clausecheck.nlp import lemmas
 from clausecheck.readers import Document, read_bytes
-from clausecheck.report import md_escape
+from clausecheck.report import conflicts_to_json, conflicts_to_markdown, md_escape
 from clausecheck.store import OPEN, STATUS_LABELS, STATUSES, Decision, ReviewStore, default_path
 
 ROOT = Path(__file__).resolve().parent
@@ -33,7 +36,7 @@ SAMPLES = ROOT / "sample_contracts"
 QUICK_SAMPLES = ["msp-sla-best-effort.pdf", "cyber-policy-wording.pdf"]
 UPLOAD_TYPES = ["pdf", "docx", "txt", "md"]
 SEVERITIES = [s.value for s in Severity]
-TABS = ["Overview", "Findings", "Audit trail", "Export"]
+TABS = ["Overview", "Findings", "Audit trail", "Export", "Compare", "Changes"]
 log = logging.getLogger("clausecheck.app")
 
 CSS = """
@@ -104,6 +107,14 @@ def scan_file(sha256: str, name: str, _data: bytes) -> ScanResult:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def read_document(sha256: str, name: str, _data: bytes) -> Document:
     return read_bytes(_data, name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def version_diff(old_sha: str, new_sha: str, _old: OpenFile, _new: OpenFile, _old_r: ScanResult, _new_r: ScanResult):
+    """The diff of two open documents, cached by their SHA-256 digests."""
+    old_doc = read_document(old_sha, _old.name, _old.data)
+    new_doc = read_document(new_sha, _new.name, _new.data)
+    return diff_texts(old_doc.text, new_doc.text, _old_r, _new_r)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -498,6 +509,175 @@ def export_tab(r: ScanResult, decisions: dict[str, Decision], everything: rx.Rev
     st.caption("CSV cells that a spreadsheet would run as a formula are prefixed with an apostrophe.")
 
 
+# -- compare a policy with contracts, and the changes between two versions ------------------------
+
+
+Opened = list[tuple[OpenFile, ScanResult]]
+
+
+def _pick_default(key: str, options: list, default) -> None:
+    """Give a widget its default before it is drawn, and drop values that are no longer options."""
+    value = st.session_state.get(key)
+    if isinstance(default, list):
+        st.session_state[key] = default if value is None else [v for v in value if v in options]
+    elif value not in options:
+        st.session_state[key] = default
+
+
+def _where(e, results: list[ScanResult]) -> str:
+    f = evidence_finding(e, results)
+    parts = [e.side.capitalize(), e.document]
+    if f and f.section.label():
+        parts.append(f"Section {f.section.label()}")
+    if f and f.page:
+        parts.append(f"Page {f.page}")
+    return " · ".join(parts)
+
+
+def compare_tab(ok: Opened) -> None:
+    by_sha = {r.sha256: (f, r) for f, r in ok}
+    labels = {r.sha256: f"{f.name} · {r.kind}" for f, r in ok}
+    shas = list(by_sha)
+    policies = [s for s in shas if by_sha[s][1].kind == "policy"]
+    if len(shas) < 2:
+        st.info("Open a cyber-insurance policy and at least one contract to compare them.")
+        return
+    _pick_default("cmp-policy", shas, policies[0] if policies else None)
+    cols = st.columns([2, 3])
+    policy = cols[0].selectbox(
+        "Policy", shas, format_func=labels.get, key="cmp-policy", placeholder="Choose the policy"
+    )
+    others = [s for s in shas if s != policy]
+    _pick_default("cmp-contracts", others, [s for s in others if by_sha[s][1].kind == "contract"])
+    chosen = cols[1].multiselect(
+        "Contracts", others, format_func=labels.get, key="cmp-contracts", placeholder="Choose the contracts"
+    )
+    if policy is None:
+        st.info("None of the open documents reads as a cyber-insurance policy: open one, or choose which to use.")
+        return
+    if not chosen:
+        st.info("No contract is open or chosen: open a contract, or choose which documents to compare.")
+        return
+    policy_r = by_sha[policy][1]
+    contracts = [by_sha[s][1] for s in chosen]
+    if policy_r.kind != "policy":
+        st.caption(f"{md_escape(policy_r.path)} reads as a {policy_r.kind}, not a policy wording; compared anyway.")
+    # the whole texts, so that a security duty is looked for beyond the findings (as the CLI does)
+    texts = {r.path: read_document(r.sha256, f.name, f.data).text for f, r in (by_sha[s] for s in chosen)}
+    conflicts = compare(policy_r, contracts, texts=texts)
+    cols = st.columns(4)
+    cols[0].metric("Conflicts", len(conflicts), border=True)
+    cols[1].metric("High severity", sum(c.severity == Severity.HIGH for c in conflicts), border=True)
+    for col, (label, text, ext, mime) in zip(
+        cols[2:],
+        (
+            ("Report (Markdown)", conflicts_to_markdown(policy_r, contracts, conflicts), "md", "text/markdown"),
+            ("Report (JSON)", conflicts_to_json(policy_r, contracts, conflicts), "json", "application/json"),
+        ),
+        strict=True,
+    ):
+        col.download_button(
+            label,
+            text,
+            file_name=f"{Path(policy_r.path).stem}-compare.{ext}",
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"dl-compare-{ext}",
+            width="stretch",
+        )
+    if not conflicts:
+        st.success("No conflicts between the policy and these contracts.")
+        return
+    results = [policy_r, *contracts]
+    for c in conflicts:
+        with st.container(border=True):
+            evidence = "".join(
+                f'<div class="cc-meta">{escape(_where(e, results))}</div><div class="cc-text">{escape(e.text)}</div>'
+                for e in c.evidence
+            )
+            st.html(
+                f'<div class="cc-head"><span class="cc-sev cc-sev-{c.severity.value}">{c.severity.value}</span>'
+                f"<h3>{escape(c.title)}</h3></div>"
+                f'<div class="cc-meta">{escape(c.type)} · contract {escape(c.contract)}</div>'
+                f"<p><b>{escape(c.detail)}</b></p>"
+                f'<div class="cc-note why"><b>Why it matters</b>{escape(c.explanation)}</div>'
+                f'<div class="cc-note todo"><b>Recommendation</b>{escape(c.recommendation)}</div>{evidence}'
+            )
+
+
+def _severities(old: Severity | None, new: Severity | None) -> str:
+    return " → ".join(s.value for s in (old, new) if s)
+
+
+def changes_tab(ok: Opened) -> None:
+    if len(ok) < 2:
+        st.info("Open two versions of a document (upload both) to see what changed between them.")
+        return
+    by_sha = {r.sha256: (f, r) for f, r in ok}
+    labels = {r.sha256: f"{f.name} · {r.kind}" for f, r in ok}
+    shas = list(by_sha)
+    _pick_default("diff-old", shas, shas[0])
+    _pick_default("diff-new", shas, shas[1])
+    cols = st.columns(2)
+    old = cols[0].selectbox("Old version", shas, format_func=labels.get, key="diff-old")
+    new = cols[1].selectbox("New version", shas, format_func=labels.get, key="diff-new")
+    if old == new:
+        st.warning("Choose two different documents.")
+        return
+    (old_f, old_r), (new_f, new_r) = by_sha[old], by_sha[new]
+    with st.spinner("Comparing the versions…"):
+        d = version_diff(old, new, old_f, new_f, old_r, new_r)
+    counts = d.counts()
+    cols = st.columns(6)
+    for col, label, n in zip(
+        cols,
+        ("Added", "Removed", "Changed", "Renumbered", "Unchanged"),
+        (counts["added"], counts["removed"], counts["changed"], counts["renumbered"], d.unchanged),
+        strict=False,
+    ):
+        col.metric(label, n, border=True)
+    cols[5].download_button(
+        "Changes (Markdown)",
+        diff_markdown(d),
+        file_name=f"{Path(new_f.name).stem}-changes.md",
+        mime="text/markdown",
+        on_click="ignore",
+        icon=":material/download:",
+        key="dl-changes-md",
+        width="stretch",
+    )
+    st.subheader("Findings")
+    if d.findings:
+        items = "".join(
+            f'<li><span class="cc-status">{escape(f.change)}</span> '
+            f'<span class="cc-sev cc-sev-{(f.new_severity or f.old_severity).value}">'
+            f"{escape(_severities(f.old_severity, f.new_severity))}</span> <b>{escape(f.title)}</b>"
+            f'<br><span class="cc-meta">{escape(category_name(f.category))} · {escape(f.section)}</span>'
+            f'<div class="cc-text">{escape(f.text)}</div></li>'
+            for f in d.findings
+        )
+        st.html(f'<ul class="cc-missing">{items}</ul>')
+    else:
+        st.info("No finding appeared, disappeared or changed severity.")
+    st.subheader("Clauses")
+    changed = [x for x in d.clauses if x.status != "renumbered"]
+    if changed:
+        items = "".join(
+            f'<li><span class="cc-status">{escape(x.status)}</span> '
+            f"<b>{escape(' → '.join(dict.fromkeys(s for s in (x.old_section, x.new_section) if s)))}</b>"
+            f'<div class="cc-text">{escape(x.summary if x.status == "changed" else x.new_text or x.old_text or "")}'
+            "</div></li>"
+            for x in changed
+        )
+        st.html(f'<ul class="cc-missing">{items}</ul>')
+    else:
+        st.info("No clause was added, removed or changed.")
+    renumbered = [x for x in d.clauses if x.status == "renumbered"]
+    if renumbered:
+        st.caption("Renumbered: " + md_escape(", ".join(f"{x.old_section} → {x.new_section}" for x in renumbered)))
+
+
 # -- page --------------------------------------------------------------------------------------
 
 
@@ -534,7 +714,7 @@ def main() -> None:
         f"SHA-256 {r.sha256[:12]}…</span></div>"
     )
     # lazy tabs: only the open tab runs (the page images and exports are not made for nothing)
-    overview_tab, findings, audit, export = st.tabs(TABS, key="view", on_change="rerun")
+    overview_tab, findings, audit, export, compare_view, changes = st.tabs(TABS, key="view", on_change="rerun")
     if overview_tab.open:
         with overview_tab:
             overview(r, ds)
@@ -547,6 +727,12 @@ def main() -> None:
     if export.open:
         with export:
             export_tab(r, ds, [(r2, decisions[r2.sha256]) for _, r2 in ok])
+    if compare_view.open:
+        with compare_view:
+            compare_tab(ok)
+    if changes.open:
+        with changes:
+            changes_tab(ok)
 
 
 try:

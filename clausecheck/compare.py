@@ -328,3 +328,17 @@ def compare(
         for c in _Comparison(rules, policy, contract, (texts or {}).get(contract.path)).all()
     ]
     return sorted(out, key=lambda c: -c.severity.rank)
+
+
+def evidence_finding(evidence: Evidence, results: list[ScanResult]) -> Finding | None:
+    """The finding a piece of evidence quotes, looked up in ``results`` (for its section and
+    page); ``None`` for evidence that quotes no finding (a value, a deadline set by law, an
+    absence) or a document not among ``results``."""
+    if not evidence.finding_id:
+        return None
+    for r in results:
+        if r.path == evidence.document:
+            found = next((f for f in r.findings if f.id == evidence.finding_id), None)
+            if found:
+                return found
+    return None

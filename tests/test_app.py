@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from html import escape
 
 import pytest
 from conftest import ROOT, SAMPLES, encrypt_pdf, make_pdf
@@ -234,3 +235,85 @@ def test_when_a_page_cannot_be_drawn_then_a_warning_shows_and_the_review_goes_on
     at = show(upload(start(), ("one-off.pdf", pdf)), "Findings")
     assert [w.value for w in at.warning] == ["Page 2 could not be drawn (ValueError); the text is on the left."]
     assert at.radio and any(b.label == "Save decision" for b in at.button)
+
+
+POLICY_TXT = SAMPLES / "cyber-policy-wording.txt"
+MSA_TXT = SAMPLES / "msp-msa-car-dealership.txt"
+SLA_TXT = SAMPLES / "msp-sla-best-effort.txt"
+
+
+def test_compare_shows_the_conflicts_between_the_open_policy_and_contracts_with_evidence(store_path):
+    policy, msa = scan(POLICY_TXT), scan(MSA_TXT)
+    from clausecheck.compare import compare
+
+    expected = compare(policy, [msa], texts={msa.path: MSA_TXT.read_text(encoding="utf-8")})
+    assert expected
+    at = upload(start(), (MSA_TXT.name, MSA_TXT.read_bytes()), (POLICY_TXT.name, POLICY_TXT.read_bytes()))
+    show(at, "Compare")
+    assert not at.error
+    assert at.selectbox(key="cmp-policy").value == hashlib.sha256(POLICY_TXT.read_bytes()).hexdigest()
+    assert at.multiselect(key="cmp-contracts").value == [hashlib.sha256(MSA_TXT.read_bytes()).hexdigest()]
+    assert metric(at, "Conflicts") == str(len(expected))
+    page = html(at)
+    assert "notification-deadline-conflict" in page
+    assert all(c.type in page for c in expected)
+    deadline = next(c for c in expected if c.type == "notification-deadline-conflict")
+    assert escape(deadline.detail) in page
+    contract_side = next(e for e in deadline.evidence if e.side == "contract")
+    policy_side = next(e for e in deadline.evidence if e.side == "policy")
+    assert escape(contract_side.text) in page and escape(policy_side.text) in page
+    assert f"Contract · {MSA_TXT.name}" in page and f"Policy · {POLICY_TXT.name}" in page
+    assert not any(contract_side.text[:40] in m.value for m in at.markdown)  # contract text is never Markdown
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert {"Report (Markdown)", "Report (JSON)"} <= set(downloads)
+
+
+def test_compare_says_so_when_no_policy_is_open_and_when_there_are_no_conflicts(store_path):
+    at = upload(start(), (MSA_TXT.name, MSA_TXT.read_bytes()), (SLA_TXT.name, SLA_TXT.read_bytes()))
+    show(at, "Compare")
+    assert any("None of the open documents reads as a cyber-insurance policy" in i.value for i in at.info)
+    assert not at.metric or "Conflicts" not in [m.label for m in at.metric]
+
+    policy = hashlib.sha256(POLICY_TXT.read_bytes()).hexdigest()
+    at = upload(start(), (POLICY_TXT.name, POLICY_TXT.read_bytes()), (SLA_TXT.name, SLA_TXT.read_bytes()))
+    show(at, "Compare")
+    assert at.selectbox(key="cmp-policy").value == policy
+    at.multiselect(key="cmp-contracts").set_value([]).run()
+    assert any("No contract is open or chosen" in i.value for i in at.info)
+
+    compatible = ROOT / "tests" / "fixtures" / "compatible-msa.txt"
+    at = upload(start(), (POLICY_TXT.name, POLICY_TXT.read_bytes()), (compatible.name, compatible.read_bytes()))
+    show(at, "Compare")
+    assert metric(at, "Conflicts") == "0"
+    assert [s.value for s in at.success] == ["No conflicts between the policy and these contracts."]
+
+
+def test_changes_shows_the_changed_clause_and_the_finding_that_changed(store_path):
+    old = SLA_TXT.read_text(encoding="utf-8")
+    assert "will use reasonable efforts to deploy" in old
+    new = old.replace("will use reasonable efforts to deploy", "will ensure it deploys", 1)
+    at = upload(start(), ("sla-v1.txt", old.encode()), ("sla-v2.txt", new.encode()))
+    show(at, "Changes")
+    assert not at.error
+    assert metric(at, "Changed") == "1"
+    assert metric(at, "Added") == "0" and metric(at, "Removed") == "0"
+    assert int(metric(at, "Unchanged")) > 10
+    page = html(at)
+    from clausecheck.diff import diff_texts
+
+    old_r, new_r = scan(old.encode(), name="sla-v1.txt"), scan(new.encode(), name="sla-v2.txt")
+    d = diff_texts(old, new, old_r, new_r)
+    (changed,) = [x for x in d.clauses if x.status == "changed"]
+    assert "ensure" in changed.summary and escape(changed.summary) in page
+    assert d.findings
+    for f in d.findings:
+        assert f">{escape(f.change)}<" in page and escape(f.title) in page
+    assert any(b.proto.label == "Changes (Markdown)" for b in at.get("download_button"))
+
+    at.selectbox(key="diff-new").set_value(at.selectbox(key="diff-old").value).run()
+    assert any(w.value == "Choose two different documents." for w in at.warning)
+
+
+def test_changes_asks_for_two_documents(store_path):
+    at = show(upload(start(), (SLA_TXT.name, SLA_TXT.read_bytes())), "Changes")
+    assert any("Open two versions" in i.value for i in at.info)

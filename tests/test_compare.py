@@ -176,3 +176,17 @@ def test_when_carve_outs_only_keep_the_customers_own_liability_then_no_uninsured
     assert any(f.category == "liability-uncapped" and f.severity.value == "high" for f in cloud.findings)
     found = compare(results["cyber-policy-wording"], [cloud])
     assert "uninsured-contractual-liability" not in {c.type for c in found}
+
+
+def test_evidence_finding_gives_the_quoted_finding_for_its_section_and_page(results):
+    from clausecheck.compare import evidence_finding
+
+    policy, msa = results["cyber-policy-wording"], results["msp-msa-car-dealership"]
+    [c] = _conflicts(results, "cyber-policy-wording", "msp-msa-car-dealership", "notification-deadline-conflict")
+    contract_side = next(e for e in c.evidence if e.side == "contract")
+    found = evidence_finding(contract_side, [policy, msa])
+    assert found is not None and found.id == contract_side.finding_id and found in msa.findings
+    assert found.clause_text == contract_side.text or contract_side.text in found.clause_text
+    assert evidence_finding(contract_side, [policy]) is None  # not among the results
+    law = [e for e in c.evidence if e.side == "law" or not e.finding_id]
+    assert all(evidence_finding(e, [policy, msa]) is None for e in law)
