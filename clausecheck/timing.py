@@ -17,15 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .rules import _Strict
+from .values import SMALL_NUMBER_WORDS, words_to_number
 
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-_ONES += "seventeen eighteen nineteen"
-NUMBER_WORDS = {w: i for i, w in enumerate(_ONES.split())}
-NUMBER_WORDS.update(
-    {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-)
-NUMBER_WORDS.update({"a": 1, "an": 1, "hundred": 100})
-_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_WORD = "|".join(sorted([*SMALL_NUMBER_WORDS, "a", "an"], key=len, reverse=True))
 # "72", "seventy-two", "seventy-two (72)", "one hundred"; the figure in brackets wins
 NUMBER = rf"(?:\d{{1,4}}|(?:{_WORD})(?:[- ](?:{_WORD}))*)(?:\s*\(\s*\d{{1,4}}\s*\))?"
 _TIMES = r"(?:once|twice|(?P<times>" + NUMBER + r")\s+times)"
@@ -95,20 +89,15 @@ def _compile(body: str) -> re.Pattern:
 
 
 def parse_number(text: str) -> int | None:
-    """``"72"``, ``"seventy-two"``, ``"seventy-two (72)"`` -> 72; ``None`` if it is not a number."""
+    """``"72"``, ``"seventy-two"``, ``"seventy-two (72)"``, ``"a"`` -> 72, 72, 72, 1; ``None`` if it is
+    not a number."""
     bracket = re.search(r"\(\s*(\d+)\s*\)", text)
     if bracket:
         return int(bracket.group(1))
     text = text.strip().lower()
     if text.isdigit():
         return int(text)
-    total = 0
-    for word in re.split(r"[- ]+", text):
-        if word not in NUMBER_WORDS:
-            return None
-        value = NUMBER_WORDS[word]
-        total = total * value if value == 100 and total else total + value
-    return total
+    return 1 if text in ("a", "an") else words_to_number(text)
 
 
 def find_timings(text: str, words: TimingWords) -> list[Timing]:

@@ -128,7 +128,8 @@ _TENS = {
     for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
 }
 _MAGNITUDES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", *_MAGNITUDES], key=len, reverse=True))
+SMALL_NUMBER_WORDS = (*_UNITS, *_TENS, "hundred")  # up to "nine hundred ninety-nine"
+_NUMBER_WORD = "|".join(sorted([*SMALL_NUMBER_WORDS, *_MAGNITUDES], key=len, reverse=True))
 # "five hundred thousand", "seventy-two", "one hundred and twenty"
 WORD_NUMBER = rf"(?:(?:{_NUMBER_WORD})(?:(?:\s+|-|\s+and\s+)(?:{_NUMBER_WORD}))*)(?![a-z])"
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
