@@ -59,9 +59,43 @@ def lowercase_lookup_lemmas(doc: Doc) -> Doc:
     return doc
 
 
+class WarmTokenizer:
+    """spaCy's English tokenizer with its word cache actually used.
+
+    spaCy caches how each whitespace-separated word splits into tokens, but within one call it
+    stops saving to the cache after the first word that is a tokenizer exception ("Inc.",
+    "e.g.", "U.S."), and every contract has one near the top, so almost every word of a long
+    document went through the prefix, suffix and infix regexes again, on every document. Each
+    word not seen before is tokenized alone first (a fresh call, so it is cached), then the text
+    in one call that finds every word in the cache. The tokens are spaCy's own, unchanged.
+    """
+
+    MAX_KNOWN = 200_000  # distinct words remembered before the cache is emptied (bounds memory)
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.vocab = tokenizer.vocab
+        self._known: set[str] = set()
+
+    def __call__(self, text: str) -> Doc:
+        new = set(text.split()) - self._known
+        if new:
+            if len(self._known) + len(new) > self.MAX_KNOWN:
+                self.tokenizer._flush_cache()
+                self._known.clear()
+            for word in new:
+                self.tokenizer(word)
+            self._known |= new
+        return self.tokenizer(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.tokenizer, name)
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     nlp = spacy.blank("en")
     nlp.max_length = MAX_CHARS
+    nlp.tokenizer = WarmTokenizer(nlp.tokenizer)
     nlp.add_pipe("clausecheck_lemmas")
     return nlp
