@@ -418,6 +418,13 @@ def _continues(text: str, blank: re.Match) -> bool:
     return page_line is not None and (before[-1] == "," or last_word in _DANGLING)
 
 
+def _trim_end(text: str, end: int) -> int:
+    """``len(text[:end].rstrip())`` without copying the text before ``end``."""
+    while end and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
 def segment(text: str) -> Segments:
     clauses, heading_ends = find_clauses(text)
     breaks = {0, len(text)}
@@ -429,7 +436,7 @@ def segment(text: str) -> Segments:
     ordered = sorted(breaks)
     for a, b in itertools.pairwise(ordered):
         split_sentences(text, a, b, sentences)
-    ends = {len(text[:e].rstrip()) for e in heading_ends}
+    ends = {_trim_end(text, e) for e in heading_ends}
     headings = {i for i, (_, e) in enumerate(sentences) if e in ends}
     # "3.5 Exclusive Remedy. Except for..." : the first sentence is only the heading; so is a
     # numbered caption in the middle of a line ("... this Agreement. 6.19.7. Evidence of Insurance.")
