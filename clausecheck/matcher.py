@@ -26,7 +26,7 @@ from .segmenter import Segments
 
 CHUNK_CHARS = 100_000
 NEGATION_WINDOW = 60
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\n": " ", "\r": " ", "\t": " ", "\f": " "})
+_FOLDED = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("\n", " "), ("\r", " "), ("\t", " "), ("\f", " "))
 
 
 def fold(text: str) -> str:
@@ -34,7 +34,10 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters (e.g. "İ") grow when lower-cased
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered.translate(_QUOTES)
+    for char, plain in _FOLDED:  # str.replace is several times faster than translate() here
+        if char in lowered:
+            lowered = lowered.replace(char, plain)
+    return lowered
 
 
 def phrase_regex(phrases: list[str]) -> re.Pattern | None:

@@ -36,6 +36,7 @@ _SAME_LENGTH = str.maketrans(
         "\x0c": " ",
     }
 )
+_ODD_CHARS = re.compile("[" + "".join(map(chr, _SAME_LENGTH)) + "]")
 _LIGATURE_RE = re.compile("[" + "".join(LIGATURES) + "]")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:page\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—)\]]?"
@@ -96,7 +97,22 @@ def find_repeated_edges(pages: list[list[Line]]) -> set[tuple[int, int]]:
 # PDFium marks a hyphen it broke a line at with U+FFFE (or \x02) and puts no line break after
 # it; soft hyphens (U+00AD) are the same thing in other producers.
 _BREAK_HYPHEN = "\ufffe\x02\u00ad"
-_SPECIAL = re.compile(f"[{''.join(LIGATURES)}]|(\\w*)[{_BREAK_HYPHEN}](\\w*)")
+_SPECIAL = re.compile(f"[{''.join(LIGATURES)}{_BREAK_HYPHEN}]")
+_WORD_AFTER = re.compile(r"\w*")
+
+
+def _same_length(text: str) -> str:
+    # translate() looks every character up in a dict; most lines hold none of these
+    return text.translate(_SAME_LENGTH) if _ODD_CHARS.search(text) else text
+
+
+def _word_before(text: str, end: int, floor: int = 0) -> str:
+    """The word characters (as regex ``\\w``) just before ``end``, not before ``floor``. Scanned
+    by hand: a regex like ``(\\w+)-$`` retries every start inside a word (quadratic in its length)."""
+    i = end
+    while i > floor and (text[i - 1].isalnum() or text[i - 1] == "_"):
+        i -= 1
+    return text[i:end]
 
 
 def _append_clean(builder: TextBuilder, text: str, src: int) -> None:
@@ -104,21 +120,19 @@ def _append_clean(builder: TextBuilder, text: str, src: int) -> None:
     characters replaced (every piece mapped to its source offset)."""
     pos = 0
     for m in _SPECIAL.finditer(text):
-        if m.group() in LIGATURES:
-            builder.copy(text[pos : m.start()].translate(_SAME_LENGTH), src + pos)
-            builder.replace(LIGATURES[m.group()], src + m.start(), 1)
-            pos = m.end()
-            continue
-        mark = m.start() + len(m.group(1))
-        builder.copy(text[pos:mark].translate(_SAME_LENGTH), src + pos)
-        word = (m.group(1) + m.group(2)).lower()
-        if not (m.group(1) and m.group(2) and lemmas().is_word(word)):
-            builder.replace("-", src + mark, 1)  # keep a visible hyphen ("self-insured")
+        mark, char = m.start(), m.group()
+        builder.copy(_same_length(text[pos:mark]), src + pos)
+        if char in LIGATURES:
+            builder.replace(LIGATURES[char], src + mark, 1)
+        else:
+            before = _word_before(text, mark, pos)
+            after = _WORD_AFTER.match(text, mark + 1).group()  # stops at the next break mark
+            if not (before and after and lemmas().is_word((before + after).lower())):
+                builder.replace("-", src + mark, 1)  # keep a visible hyphen ("self-insured")
         pos = mark + 1
-    builder.copy(text[pos:].translate(_SAME_LENGTH), src + pos)
+    builder.copy(_same_length(text[pos:]), src + pos)
 
 
-_HYPHEN_END = re.compile(r"(\w+)-$")
 _WORD_START = re.compile(r"^\s*([a-z]\w*)")
 
 
@@ -151,10 +165,10 @@ def build_text(page_texts: list[str]) -> tuple[str, str, list[Page], TextBuilder
             src = ln.start
         joined_hyphen = False
         nxt = kept[i + 1] if i + 1 < len(kept) else None
-        m = _HYPHEN_END.search(text.translate(_SAME_LENGTH)) if nxt else None
-        w = _WORD_START.match(nxt.text) if (m and nxt) else None
-        if m and w:
-            word = (m.group(1) + w.group(1)).lower()
+        head = _word_before(text, len(text) - 1) if nxt and text.endswith("-") else ""
+        w = _WORD_START.match(nxt.text) if head else None
+        if w:
+            word = (head + w.group(1)).lower()
             if lemmas().is_word(word):  # "secu-\nrity": drop hyphen and break
                 _append_clean(builder, text[:-1], src)
             else:  # "self-\ninsured": keep the hyphen, drop the break
