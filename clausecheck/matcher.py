@@ -94,11 +94,13 @@ class _CompiledRule:
 @dataclass(slots=True)
 class _TokenPattern:
     """One token pattern in a Matcher of its own, with the words a sentence must hold for it to
-    match: one set of LOWER/LEMMA hashes per required token (any member satisfies it)."""
+    match: one set of LOWER/LEMMA hashes per required token (any member satisfies it), also
+    kept as a bit mask over the rule set's distinct word sets (:attr:`RuleMatcher.need_bits`)."""
 
     rule_id: str
     matcher: Matcher
     needs: list[frozenset[int]]
+    mask: int
     first: frozenset[int] | None  # the words a match must start with (None: any word)
     last: frozenset[int] | None  # ...and end with
 
@@ -136,6 +138,8 @@ class RuleMatcher:
         self.fuzzy: list[tuple[str, int, str, float]] = []
         self.compiled: dict[str, _CompiledRule] = {}
         self.index: dict[int, list[int]] = {}  # a word hash -> token patterns whose first need it meets
+        self.need_bits: dict[int, int] = {}  # a word hash -> the bits of the required word sets holding it
+        self._need_ids: dict[frozenset[int], int] = {}
         self.unindexed: list[int] = []  # token patterns without a required word: tried everywhere
         self.uses_sent_start = False  # then sentence starts are marked on each chunk
         with warnings.catch_warnings():
@@ -168,7 +172,7 @@ class RuleMatcher:
                 needs = [frozenset(strings.add(w) for w in words) for words in required_words(p.tokens)]
                 first, last = pattern_anchor(p.tokens), pattern_anchor(p.tokens[::-1])
                 first, last = (frozenset(strings.add(w) for w in e[1]) if e else None for e in (first, last))
-                self.token_patterns.append(_TokenPattern(rule.id, matcher, needs, first, last))
+                self.token_patterns.append(_TokenPattern(rule.id, matcher, needs, self._mask(needs), first, last))
                 number = len(self.token_patterns) - 1
                 if needs:
                     for h in needs[0]:
@@ -177,6 +181,15 @@ class RuleMatcher:
                     self.unindexed.append(number)
             else:
                 self.fuzzy.append((rule.id, i, fold(p.fuzzy), p.min_score))
+
+    def _mask(self, needs: list[frozenset[int]]) -> int:
+        mask = 0
+        for need in needs:
+            bit = 1 << self._need_ids.setdefault(need, len(self._need_ids))
+            for h in need:
+                self.need_bits[h] = self.need_bits.get(h, 0) | bit
+            mask |= bit
+        return mask
 
     # --- matching --------------------------------------------------------------------------
 
@@ -254,19 +267,19 @@ class RuleMatcher:
             flags[[a for a, _ in ranges]] = 1
             doc.from_array(["SENT_START"], flags.astype(np.uint64).reshape(-1, 1))
         words = doc.to_array(["LOWER", "LEMMA"])
-        patterns, index = self.token_patterns, self.index
+        patterns, index, need_bits = self.token_patterns, self.index, self.need_bits
         usable = [patterns[n].rule_id in applicable for n in range(len(patterns))]
+        masks = [p.mask if self.prefilter else 0 for p in patterns]
         out = []
         for a, b in ranges:
             present = set(words[a:b].ravel().tolist())
             numbers = set(self.unindexed)
+            met = 0  # the required word sets this sentence meets
             for h in present & index.keys():
                 numbers.update(index[h])
-            numbers = sorted(
-                n
-                for n in numbers
-                if usable[n] and (not self.prefilter or all(not need.isdisjoint(present) for need in patterns[n].needs))
-            )
+            for h in present & need_bits.keys():
+                met |= need_bits[h]
+            numbers = sorted(n for n in numbers if usable[n] and masks[n] & met == masks[n])
             if numbers:
                 out.append((a, b, numbers, words[a:b]))
         return out
