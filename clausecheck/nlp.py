@@ -7,6 +7,7 @@ here looks up the lower-cased form, so lemmas are always lower case. Built once 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -59,26 +60,35 @@ def lowercase_lookup_lemmas(doc: Doc) -> Doc:
     return doc
 
 
+_RUNS = re.compile(r"\S+|\s+")
+
+
 class WarmTokenizer:
     """spaCy's English tokenizer with its word cache actually used.
 
     spaCy caches how each whitespace-separated word splits into tokens, but within one call it
     stops saving to the cache after the first word that is a tokenizer exception ("Inc.",
-    "e.g.", "U.S."), and every contract has one near the top, so almost every word of a long
-    document went through the prefix, suffix and infix regexes again, on every document. Each
-    word not seen before is tokenized alone first (a fresh call, so it is cached), then the text
-    in one call that finds every word in the cache. The tokens are spaCy's own, unchanged.
+    "e.g.", "U.S."), and every contract has one near the top, so almost every word (and every run
+    of white space) of a long document went through the prefix, suffix and infix regexes again,
+    on every document. Each one not seen before is tokenized alone first (a fresh call, so it is
+    cached), then the text in one call that finds nearly everything in the cache. The tokens are
+    spaCy's own, unchanged.
     """
 
     MAX_KNOWN = 200_000  # distinct words remembered before the cache is emptied (bounds memory)
 
     def __init__(self, tokenizer) -> None:
+        tokenizer.max_cache_size = self.MAX_KNOWN  # spaCy's default, 10,000, is one long contract
         self.tokenizer = tokenizer
         self.vocab = tokenizer.vocab
         self._known: set[str] = set()
 
     def __call__(self, text: str) -> Doc:
-        new = set(text.split()) - self._known
+        # the strings spaCy looks up: runs of non-space, and runs of white space less the one
+        # space that ends the previous token
+        runs = set(_RUNS.findall(text))
+        runs.update([r[1:] for r in runs if r[0] == " " and len(r) > 1])
+        new = runs - self._known
         if new:
             if len(self._known) + len(new) > self.MAX_KNOWN:
                 self.tokenizer._flush_cache()
