@@ -370,22 +370,19 @@ def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if start >= end:
-        return
-    if end - start <= MAX_SENTENCE:
-        out.append((start, end))
-        return
     # too long to be one sentence: cut at the last line end (or semicolon, or space) in range
-    window_end = start + MAX_SENTENCE
-    cut = max(text.rfind("\n", start, window_end), text.rfind(";", start, window_end))
-    if cut <= start:
-        cut = text.rfind(" ", start, window_end)
-    if cut <= start:
-        cut = window_end
-    else:
-        cut += 1
-    out.append((start, cut))
-    _add(text, cut, end, out)
+    while end - start > MAX_SENTENCE:
+        window_end = start + MAX_SENTENCE
+        cut = max(text.rfind("\n", start, window_end), text.rfind(";", start, window_end))
+        if cut <= start:
+            cut = text.rfind(" ", start, window_end)
+        cut = window_end if cut <= start else cut + 1
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        out.append((start, end))
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f]*\n")

@@ -181,7 +181,10 @@ def read_docx(data: bytes) -> Document:
     from docx.text.paragraph import Paragraph
 
     archive = check_zip(data)
-    if "word/document.xml" not in archive.namelist():
+    names = archive.namelist()
+    if "word/document.xml" not in names:
+        if "[Content_Types].xml" in names:  # an Office package that lost its main part
+            raise ReadError(ErrorCode.CORRUPT, "the DOCX file is damaged: its main part (word/document.xml) is missing")
         raise ReadError(ErrorCode.UNSUPPORTED, "a ZIP archive that is not a Word document (no word/document.xml)")
     try:
         document = docx.Document(io.BytesIO(data))

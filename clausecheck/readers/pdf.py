@@ -23,15 +23,27 @@ PDFIUM_LOCK = threading.RLock()
 def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        msg = str(exc).lower()
-        if "password" in msg:
-            raise ReadError(ErrorCode.ENCRYPTED, "the PDF is encrypted: it needs a password to open") from None
-        if "format" in msg or "file" in msg:
-            raise ReadError(
-                ErrorCode.CORRUPT, "the PDF is damaged and cannot be opened (invalid or truncated file structure)"
-            ) from None
-        raise ReadError(ErrorCode.CORRUPT, f"the PDF cannot be opened: {exc}") from None
+    except pdfium.PdfiumError:
+        # PDFium's error text can be left over from an earlier file, so ask pdfminer why
+        raise _why_unopenable(data) from None
+
+
+def _why_unopenable(data: bytes) -> ReadError:
+    """The error for a PDF that PDFium cannot open: encrypted, no pages, or damaged."""
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        has_pages = next(PDFPage.create_pages(document), None) is not None
+    except PDFEncryptionError:  # also a wrong (empty) user password
+        return ReadError(ErrorCode.ENCRYPTED, "the PDF is encrypted: it needs a password to open")
+    except Exception:  # pdfminer raises many unrelated types for damaged files
+        has_pages = True
+    if not has_pages:
+        return ReadError(ErrorCode.EMPTY, "the PDF has no pages")
+    return ReadError(ErrorCode.CORRUPT, "the PDF is damaged and cannot be opened (invalid or truncated file structure)")
 
 
 def _pdfium_texts(pdf: pdfium.PdfDocument) -> list[str]:
