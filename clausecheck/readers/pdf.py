@@ -31,12 +31,12 @@ def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
 def _why_unopenable(data: bytes) -> ReadError:
     """The error for a PDF that PDFium cannot open: encrypted, no pages, or damaged."""
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
-    from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
 
     try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)))
-        has_pages = next(PDFPage.create_pages(document), None) is not None
+        pages = resolve1(PDFDocument(PDFParser(io.BytesIO(data))).catalog.get("Pages"))
+        has_pages = resolve1(pages.get("Count")) != 0
     except PDFEncryptionError:  # also a wrong (empty) user password
         return ReadError(ErrorCode.ENCRYPTED, "the PDF is encrypted: it needs a password to open")
     except Exception:  # pdfminer raises many unrelated types for damaged files
@@ -49,7 +49,10 @@ def _why_unopenable(data: bytes) -> ReadError:
 def _pdfium_texts(pdf: pdfium.PdfDocument) -> list[str]:
     texts = []
     for i in range(len(pdf)):
-        page = pdf[i]
+        try:
+            page = pdf[i]
+        except pdfium.PdfiumError:
+            raise ReadError(ErrorCode.CORRUPT, f"the PDF is damaged: page {i + 1} cannot be read") from None
         textpage = page.get_textpage()
         texts.append(textpage.get_text_range(0, textpage.count_chars()))
         textpage.close()
