@@ -7,6 +7,7 @@ PDFium call in this process goes through :data:`PDFIUM_LOCK`.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 
 import pypdfium2 as pdfium
@@ -18,6 +19,9 @@ from .normalize import build_text
 ENGINES = ("pdfium", "pdfplumber")
 DEFAULT_ENGINE = "pdfium"
 PDFIUM_LOCK = threading.RLock()
+# pdfminer logs warnings about damaged files ("Not adding object 9 to xref ..."); without this they
+# would reach the user's terminal (Python's last-resort handler) next to the specific error
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 
 def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
