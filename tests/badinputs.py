@@ -1,8 +1,8 @@
 """The bad-input corpus, made by code: every kind of file a user may drop into a scan that is
 empty, damaged, locked, hostile or odd, with what the scan must say about it.
 
-``CASES`` maps a file name to the expected outcome: an error code (``"encrypted"``...) or
-``None`` for a file that must scan normally. :func:`write_corpus` writes the whole corpus into a
+``CASES`` maps a file name to its maker and the expected outcome: an error code
+(``"encrypted"``...) and a phrase of its message, or ``None`` for a file that must scan normally. :func:`write_corpus` writes the whole corpus into a
 folder (plus the on-disk-only cases: an over-size sparse file, a symlink loop, an unreadable
 file); :func:`corpus_bytes` gives the byte-level cases for ``scan(bytes)``.
 """
