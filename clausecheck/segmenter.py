@@ -340,12 +340,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return True
     if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
         return True
-    # a bare number label at the start of a line: "1." / "5.2." / "(a)."
-    line_start = text.rfind("\n", 0, i) + 1
-    before = text[line_start:i].strip()
-    return (not before or before.endswith((".", ":", ";", "!", "?"))) and re.fullmatch(
-        r"\d{1,3}(\.\d{1,3})*|[ivx]{1,4}|[a-z]", word
-    ) is not None
+    # a bare number label at the start of a line: "1." / "5.2." / "(a)."; only the character
+    # before it on the line is looked at (not the whole line: that is quadratic on a long one)
+    while i > 0 and text[i - 1] != "\n" and text[i - 1].isspace():
+        i -= 1
+    before = "" if i == 0 or text[i - 1] == "\n" else text[i - 1]
+    return (not before or before in ".:;!?") and re.fullmatch(r"\d{1,3}(\.\d{1,3})*|[ivx]{1,4}|[a-z]", word) is not None
 
 
 def split_sentences(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
@@ -370,22 +370,19 @@ def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if start >= end:
-        return
-    if end - start <= MAX_SENTENCE:
-        out.append((start, end))
-        return
     # too long to be one sentence: cut at the last line end (or semicolon, or space) in range
-    window_end = start + MAX_SENTENCE
-    cut = max(text.rfind("\n", start, window_end), text.rfind(";", start, window_end))
-    if cut <= start:
-        cut = text.rfind(" ", start, window_end)
-    if cut <= start:
-        cut = window_end
-    else:
-        cut += 1
-    out.append((start, cut))
-    _add(text, cut, end, out)
+    while end - start > MAX_SENTENCE:
+        window_end = start + MAX_SENTENCE
+        cut = max(text.rfind("\n", start, window_end), text.rfind(";", start, window_end))
+        if cut <= start:
+            cut = text.rfind(" ", start, window_end)
+        cut = window_end if cut <= start else cut + 1
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        out.append((start, end))
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f]*\n")
@@ -418,9 +415,9 @@ def _continues(text: str, blank: re.Match) -> bool:
     return page_line is not None and (before[-1] == "," or last_word in _DANGLING)
 
 
-def _trim_end(text: str, end: int) -> int:
-    """``len(text[:end].rstrip())`` without copying the text before ``end``."""
-    while end and text[end - 1].isspace():
+def _trimmed_end(text: str, end: int) -> int:
+    """``len(text[:end].rstrip())`` without copying the text."""
+    while end > 0 and text[end - 1].isspace():
         end -= 1
     return end
 
@@ -436,7 +433,7 @@ def segment(text: str) -> Segments:
     ordered = sorted(breaks)
     for a, b in itertools.pairwise(ordered):
         split_sentences(text, a, b, sentences)
-    ends = {_trim_end(text, e) for e in heading_ends}
+    ends = {_trimmed_end(text, e) for e in heading_ends}
     headings = {i for i, (_, e) in enumerate(sentences) if e in ends}
     # "3.5 Exclusive Remedy. Except for..." : the first sentence is only the heading; so is a
     # numbered caption in the middle of a line ("... this Agreement. 6.19.7. Evidence of Insurance.")

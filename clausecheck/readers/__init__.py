@@ -96,7 +96,16 @@ def read_bytes(data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_by
     else:
         from .text import read_text
 
-        doc = read_text(data, fmt)
+        try:
+            doc = read_text(data, fmt)
+        except ReadError as exc:
+            named = SUPPORTED_SUFFIXES.get(suffix)
+            if exc.code == ErrorCode.UNSUPPORTED and named in ("pdf", "docx"):  # random bytes named .pdf
+                raise ReadError(
+                    ErrorCode.UNSUPPORTED,
+                    f"not a {named.upper()} file: it is named {suffix} but holds binary data of no supported format",
+                ) from None
+            raise
     expected = SUPPORTED_SUFFIXES.get(suffix)
     if expected and {expected, fmt} != {"text", "markdown"} and expected != fmt:
         doc.warnings.append(f"the file is named {suffix} but its content is {fmt.upper()}; read as {fmt.upper()}")

@@ -175,20 +175,10 @@ def _footnotes(document) -> list[str]:
     return notes
 
 
-def read_docx(data: bytes) -> Document:
-    import docx
+def _blocks(document) -> tuple[list[str], list[int]]:
+    """The text blocks of the body (paragraphs, tables, then footnotes) and the page of each."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
-
-    archive = check_zip(data)
-    if "word/document.xml" not in archive.namelist():
-        raise ReadError(ErrorCode.UNSUPPORTED, "a ZIP archive that is not a Word document (no word/document.xml)")
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors for damaged parts
-        raise ReadError(
-            ErrorCode.CORRUPT, f"the DOCX file is damaged and cannot be opened ({type(exc).__name__}: {exc})"
-        ) from None
 
     numbering = Numbering(document)
     blocks: list[str] = []
@@ -218,6 +208,31 @@ def read_docx(data: bytes) -> Document:
         block_pages.append(page)
         blocks.extend(notes)
         block_pages.extend([page] * len(notes))
+    return blocks, block_pages
+
+
+def read_docx(data: bytes) -> Document:
+    import docx
+
+    archive = check_zip(data)
+    names = archive.namelist()
+    if "word/document.xml" not in names:
+        if "[Content_Types].xml" in names:  # an Office package that lost its main part
+            raise ReadError(ErrorCode.CORRUPT, "the DOCX file is damaged: its main part (word/document.xml) is missing")
+        raise ReadError(ErrorCode.UNSUPPORTED, "a ZIP archive that is not a Word document (no word/document.xml)")
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors for damaged parts
+        raise ReadError(
+            ErrorCode.CORRUPT, f"the DOCX file is damaged and cannot be opened ({type(exc).__name__}: {exc})"
+        ) from None
+
+    try:
+        blocks, block_pages = _blocks(document)
+    except Exception as exc:  # a part python-docx opened but cannot walk (styles, numbering, body)
+        raise ReadError(
+            ErrorCode.CORRUPT, f"the DOCX file is damaged: its content cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     if not blocks:
         raise ReadError(ErrorCode.EMPTY, "the DOCX document contains no text")
 

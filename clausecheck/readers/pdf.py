@@ -7,6 +7,7 @@ PDFium call in this process goes through :data:`PDFIUM_LOCK`.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 
 import pypdfium2 as pdfium
@@ -18,26 +19,44 @@ from .normalize import build_text
 ENGINES = ("pdfium", "pdfplumber")
 DEFAULT_ENGINE = "pdfium"
 PDFIUM_LOCK = threading.RLock()
+# pdfminer logs warnings about damaged files ("Not adding object 9 to xref ..."); without this they
+# would reach the user's terminal (Python's last-resort handler) next to the specific error
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 
 def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        msg = str(exc).lower()
-        if "password" in msg:
-            raise ReadError(ErrorCode.ENCRYPTED, "the PDF is encrypted: it needs a password to open") from None
-        if "format" in msg or "file" in msg:
-            raise ReadError(
-                ErrorCode.CORRUPT, "the PDF is damaged and cannot be opened (invalid or truncated file structure)"
-            ) from None
-        raise ReadError(ErrorCode.CORRUPT, f"the PDF cannot be opened: {exc}") from None
+    except pdfium.PdfiumError:
+        # PDFium's error text can be left over from an earlier file, so ask pdfminer why
+        raise _why_unopenable(data) from None
+
+
+def _why_unopenable(data: bytes) -> ReadError:
+    """The error for a PDF that PDFium cannot open: encrypted, no pages, or damaged."""
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        pages = resolve1(PDFDocument(PDFParser(io.BytesIO(data))).catalog.get("Pages"))
+        has_pages = resolve1(pages.get("Count")) != 0
+    except PDFEncryptionError:  # also a wrong (empty) user password
+        return ReadError(ErrorCode.ENCRYPTED, "the PDF is encrypted: it needs a password to open")
+    except Exception:  # pdfminer raises many unrelated types for damaged files
+        has_pages = True
+    if not has_pages:
+        return ReadError(ErrorCode.EMPTY, "the PDF has no pages")
+    return ReadError(ErrorCode.CORRUPT, "the PDF is damaged and cannot be opened (invalid or truncated file structure)")
 
 
 def _pdfium_texts(pdf: pdfium.PdfDocument) -> list[str]:
     texts = []
     for i in range(len(pdf)):
-        page = pdf[i]
+        try:
+            page = pdf[i]
+        except pdfium.PdfiumError:
+            raise ReadError(ErrorCode.CORRUPT, f"the PDF is damaged: page {i + 1} cannot be read") from None
         textpage = page.get_textpage()
         texts.append(textpage.get_text_range(0, textpage.count_chars()))
         textpage.close()
