@@ -1,0 +1,218 @@
+"""OCR of PDF pages without a text layer: scanned copies of samples against their text versions,
+provenance marks, page offsets and word boxes, and what happens without Tesseract.
+
+The scanned copies are made here (each page rendered to an image and saved as an image-only
+PDF), never committed. Tests that run Tesseract skip without it, except under CI=true, where
+they fail (.ci/run installs tesseract-ocr).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES, make_pdf
+
+from clausecheck import scan, scanner
+from clausecheck.cli import main
+from clausecheck.pages import finding_boxes
+from clausecheck.readers import ocr, read_bytes
+from clausecheck.readers.ocr import COMMAND_ENV, parse_tsv
+
+# (sample, 0-based pages): the pages of a contract and of a policy with the most categories,
+# so that the OCR tests stay within seconds per page
+SUBSETS = {
+    "contract": ("customer-drafted-services-agreement.pdf", [3]),
+    "policy": ("cyber-policy-plain-english.pdf", [2, 3]),
+}
+CLAUSE = "In no event shall Provider's aggregate liability exceed the fees paid in the twelve months."
+
+
+def require_tesseract() -> None:
+    if ocr.available():
+        return
+    reason = "Tesseract is not installed (apt-get install tesseract-ocr)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: .ci/run must provide it)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pdf_pages(data: bytes, pages: list[int]) -> bytes:
+    """A PDF of only these pages (0-based), text layer and all."""
+    src, out = pdfium.PdfDocument(data), pdfium.PdfDocument.new()
+    out.import_pages(src, pages)
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
+
+
+def scanned_copy(data: bytes, dpi: int = 200) -> bytes:
+    """The PDF with every page turned into a grey image at ``dpi``: no text layer left."""
+    pdf = pdfium.PdfDocument(data)
+    images = [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(pdf))]
+    buf = io.BytesIO()
+    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session", params=sorted(SUBSETS))
+def versions(request):
+    """The text version of a sample's page subset and its scanned copy, both scanned, with the
+    Document the scanned copy was read into (kept by a spy on the scanner's reader)."""
+    require_tesseract()
+    name, pages = SUBSETS[request.param]
+    text_pdf = pdf_pages((SAMPLES / name).read_bytes(), pages)
+    scan_pdf = scanned_copy(text_pdf)
+    docs = []
+
+    def spy(*args, **kwargs):
+        docs.append(read(*args, **kwargs))
+        return docs[-1]
+
+    read = scanner.read_bytes
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scanner, "read_bytes", spy)
+        text = scan(text_pdf, name=name)
+        scanned = scan(scan_pdf, name="scan-" + name)
+    return {"text": text, "scan": scanned, "doc": docs[-1], "text_pdf": text_pdf, "scan_pdf": scan_pdf}
+
+
+def test_when_a_sample_is_scanned_then_ocr_finds_at_least_90pct_of_its_categories(versions):
+    text, scanned = versions["text"], versions["scan"]
+    want = {f.category for f in text.findings}
+    got = {f.category for f in scanned.findings}
+    assert len(want) >= 5  # the subset is worth measuring
+    assert scanned.kind == text.kind
+    assert len(want & got) / len(want) >= 0.9, sorted(want - got)
+
+
+def test_when_pages_are_read_by_ocr_then_the_warning_and_every_finding_say_so(versions):
+    scanned, doc = versions["scan"], versions["doc"]
+    assert not scanned.error
+    assert doc.pages and all(p.ocr for p in doc.pages)
+    numbers = "1" if len(doc.pages) == 1 else f"1-{len(doc.pages)}"
+    note = [w for w in scanned.warnings if w.startswith(f"page(s) {numbers} have no text layer and were read with OCR")]
+    assert note and "mean word confidence" in note[0]
+    assert scanned.findings and all(f.ocr for f in scanned.findings)
+    assert not any(f.ocr for f in versions["text"].findings)
+
+
+def test_when_pages_are_read_by_ocr_then_findings_sit_on_the_same_page_and_place_as_in_the_text(versions):
+    text, scanned, doc = versions["text"], versions["scan"], versions["doc"]
+    placed = {(f.rule_id, f.page) for f in text.findings}
+    rules = {f.rule_id for f in text.findings}
+    for f in scanned.findings:
+        page = doc.pages[f.page - 1]
+        assert page.start <= f.start < f.end <= page.end
+        assert doc.text[f.start : f.end] == f.text
+        if f.rule_id in rules:
+            assert (f.rule_id, f.page) in placed, (f.rule_id, f.page, f.text)
+    # the words are boxed where the text version's characters are (the scan is an image of them)
+    text_doc = read_bytes(versions["text_pdf"], "text.pdf")
+    compared = 0
+    for f in scanned.findings:
+        ocr_boxes = finding_boxes(versions["scan_pdf"], doc, f.start, f.end)
+        assert list(ocr_boxes) == [f.page]
+        same = [t for t in text.findings if (t.rule_id, t.page, t.text.split()) == (f.rule_id, f.page, f.text.split())]
+        if same:
+            hulls = [_hull(finding_boxes(versions["text_pdf"], text_doc, t.start, t.end)[t.page]) for t in same]
+            assert max(_overlap(_hull(ocr_boxes[f.page]), h) for h in hulls) > 0.6, f.text
+            compared += 1
+    assert compared >= 3
+
+
+def _hull(boxes):
+    return (min(b.x0 for b in boxes), min(b.top for b in boxes), max(b.x1 for b in boxes), max(b.bottom for b in boxes))
+
+
+def _overlap(a, b) -> float:
+    """Intersection over union of two rectangles."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(w, 0) * max(h, 0)
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+# --- without Tesseract, or when it fails -----------------------------------------------------------
+
+
+def mixed_pdf() -> bytes:
+    """Page 1 with a text layer (a liability cap), page 2 a scanned image of the same clause."""
+    text = make_pdf([CLAUSE])
+    both = pdfium.PdfDocument(text)
+    both.import_pages(pdfium.PdfDocument(scanned_copy(text, dpi=100)))
+    buf = io.BytesIO()
+    both.save(buf)
+    return buf.getvalue()
+
+
+def fake_tesseract(tmp_path, body: str) -> str:
+    script = tmp_path / "tesseract"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_when_tesseract_is_missing_then_image_pages_are_named_in_a_warning_and_text_pages_still_scan(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv(COMMAND_ENV, str(tmp_path / "no-such-tesseract"))
+    r = scan(mixed_pdf(), name="mixed.pdf")
+    assert not r.error and r.pages == 2
+    assert [w for w in r.warnings if "page(s) 2" in w and "OCR is not available" in w and "tesseract-ocr" in w]
+    assert r.findings and {f.page for f in r.findings} == {1} and not any(f.ocr for f in r.findings)
+
+
+def test_when_tesseract_is_missing_and_no_page_has_text_then_the_error_says_ocr_is_unavailable(monkeypatch, tmp_path):
+    monkeypatch.setenv(COMMAND_ENV, str(tmp_path / "no-such-tesseract"))
+    r = scan(scanned_copy(make_pdf([CLAUSE, CLAUSE]), dpi=100), name="scan.pdf")
+    assert r.error_code == "no-text-layer"
+    assert "2 page(s)" in r.error and "OCR is not available" in r.error and "apt-get install tesseract-ocr" in r.error
+
+
+def test_when_ocr_is_turned_off_then_scanned_pages_are_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv(COMMAND_ENV, fake_tesseract(tmp_path, "exit 1"))  # it must not even run
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned_copy(make_pdf([CLAUSE]), dpi=100))
+    result = CliRunner().invoke(main, ["scan", "--no-ocr", "--workers", "0", "--format", "json", str(path)])
+    assert '"error_code": "no-text-layer"' in result.output and "OCR is turned off" in result.output
+    r = scan(mixed_pdf(), name="mixed.pdf", ocr=False)
+    assert [w for w in r.warnings if "page(s) 2" in w and "OCR is turned off" in w]
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ('echo "Error opening data file eng.traineddata" >&2; exit 1', "Tesseract failed (Error opening data file"),
+        ("sleep 10", "OCR took longer than 0.3 s and was stopped"),
+    ],
+)
+def test_when_tesseract_fails_on_a_page_then_the_warning_says_why(tmp_path, monkeypatch, body, said):
+    monkeypatch.setenv(COMMAND_ENV, fake_tesseract(tmp_path, body))
+    monkeypatch.setattr(ocr, "PAGE_TIMEOUT", 0.3)
+    r = scan(mixed_pdf(), name="mixed.pdf")
+    assert [w for w in r.warnings if "page(s) 2" in w and said in w], r.warnings
+    assert r.findings and not any(f.ocr for f in r.findings)
+
+
+def test_when_tesseract_tsv_is_parsed_then_words_index_the_page_text_and_boxes_are_in_points():
+    rows = [
+        "level page_num block_num par_num line_num word_num left top width height conf text",
+        "4 1 1 1 1 0 100 100 900 40 -1 ",
+        "5 1 1 1 1 1 100 100 200 40 96.5 Provider's",
+        "5 1 1 1 1 2 320 100 200 40 90.5 liability",
+        "5 1 1 1 2 1 100 160 100 40 93 shall",
+        "5 1 1 1 2 2 210 160 10 40 -1  ",
+        '5 1 2 1 1 1 100 300 100 40 80 "cap"',
+    ]
+    tsv = "\n".join(r.replace(" ", "\t") for r in rows) + "\n"
+    page = parse_tsv(tsv, 72 / 300)
+    assert page.text == 'Provider\'s liability\nshall\n"cap"\n'
+    assert [page.text[w.start : w.end] for w in page.words] == ["Provider's", "liability", "shall", '"cap"']
+    assert page.words[1].box == pytest.approx((76.8, 24.0, 124.8, 33.6))
+    assert page.confidence == pytest.approx(90.0)
