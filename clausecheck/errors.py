@@ -25,7 +25,9 @@ class ErrorCode(StrEnum):
 
 
 #: Why a page without a text layer was not read, and how to fix it (warnings and NO_TEXT errors).
-OCR_UNAVAILABLE = "OCR is not available: install Tesseract to read scans (Debian/Ubuntu: apt-get install tesseract-ocr)"
+OCR_UNAVAILABLE = (
+    "OCR is not available (to read scans, install Tesseract: apt-get install tesseract-ocr on Debian/Ubuntu)"
+)
 OCR_OFF = "OCR is turned off"
 
 

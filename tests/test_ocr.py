@@ -8,6 +8,7 @@ they fail (.ci/run installs tesseract-ocr).
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import stat
@@ -15,9 +16,9 @@ import stat
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, make_pdf
+from conftest import SAMPLES, make_finding, make_pdf
 
-from clausecheck import scan, scanner
+from clausecheck import ScanResult, report, scan, scanner
 from clausecheck.cli import main
 from clausecheck.pages import finding_boxes
 from clausecheck.readers import ocr, read_bytes
@@ -198,6 +199,45 @@ def test_when_tesseract_fails_on_a_page_then_the_warning_says_why(tmp_path, monk
     r = scan(mixed_pdf(), name="mixed.pdf")
     assert [w for w in r.warnings if "page(s) 2" in w and said in w], r.warnings
     assert r.findings and not any(f.ocr for f in r.findings)
+
+
+def test_when_a_pdf_mixes_text_and_scanned_pages_then_only_findings_on_scanned_pages_are_marked_ocr(
+    tmp_path, monkeypatch
+):
+    # a stand-in Tesseract that "reads" the clause and logs each run (a real run is tested above)
+    words = CLAUSE.split()
+    rows = ["level page_num block_num par_num line_num word_num left top width height conf text"]
+    rows += [f"5 1 1 1 1 {i} {100 + 60 * i} 200 50 30 90 {w}" for i, w in enumerate(words, 1)]
+    (tmp_path / "page.tsv").write_text("\n".join(r.replace(" ", "\t") for r in rows) + "\n")
+    runs = tmp_path / "runs"
+    monkeypatch.setenv(
+        COMMAND_ENV, fake_tesseract(tmp_path, f"cat >/dev/null; echo run >>{runs}; cat {tmp_path}/page.tsv")
+    )
+    data = mixed_pdf()
+    r = scan(data, name="mixed.pdf")
+    assert not r.error and r.pages == 2
+    assert {(f.category, f.page, f.ocr) for f in r.findings} >= {
+        ("liability-cap", 1, False),
+        ("liability-cap", 2, True),
+    }
+    assert all(f.ocr == (f.page == 2) for f in r.findings)
+    assert [w for w in r.warnings if w.startswith("page(s) 2 have no text layer and were read with OCR")]
+    doc = read_bytes(data, "mixed.pdf")  # as the app does, to show the finding: no second OCR run
+    assert runs.read_text().split() == ["run"]
+    on_scan = next(f for f in r.findings if f.page == 2)
+    assert doc.text[on_scan.start : on_scan.end] == on_scan.text
+    box = _hull(finding_boxes(data, doc, on_scan.start, on_scan.end)[2])
+    first = words.index(on_scan.text.split()[0]) + 1
+    assert box[0] == pytest.approx((100 + 60 * first) * 72 / ocr.DPI - 1)  # the word's box, in points
+
+
+def test_when_a_finding_came_from_ocr_then_the_reports_say_so():
+    on_scan = make_finding("a", ocr=True).model_copy(update={"page": 2})
+    results = [ScanResult(path="scan.pdf", findings=[on_scan, make_finding("b", start=200)])]
+    rows = list(csv.DictReader(io.StringIO(report.to_csv(results))))
+    assert [(r["page"], r["ocr"]) for r in rows] == [("2", "True"), ("1", "False")]
+    memo = report.to_markdown(results)
+    assert "| 2 OCR |" in memo and "| 1 |" in memo
 
 
 def test_when_tesseract_tsv_is_parsed_then_words_index_the_page_text_and_boxes_are_in_points():

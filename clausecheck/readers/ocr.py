@@ -14,10 +14,13 @@ The command is ``tesseract`` on the PATH, or the program named by ``CLAUSECHECK_
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -48,6 +51,13 @@ class OcrPage:
     text: str = ""
     words: list[OcrWord] = field(default_factory=list)
     confidence: float | None = None  # mean word confidence, 0-100
+
+
+#: pages whose OCR is kept in memory, by image: the review app reads a document twice (to scan it
+#: and to show it), and must not wait for Tesseract twice
+CACHE_PAGES = 32
+_CACHE: OrderedDict[bytes, OcrPage] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 def command() -> str | None:
@@ -83,6 +93,11 @@ def recognise(image, dpi: int = DPI, timeout: float | None = None) -> OcrPage:
         raise OcrError(OCR_UNAVAILABLE)
     buf = io.BytesIO()
     image.save(buf, format="PPM")  # uncompressed: quickest to write and for Tesseract to read
+    key = hashlib.sha256(f"{cmd}\0{LANGUAGE}\0{dpi}\0".encode() + buf.getvalue()).digest()
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     try:
         out = subprocess.run(
             [cmd, "stdin", "stdout", "-l", LANGUAGE, "--dpi", str(dpi), "tsv"],
@@ -99,7 +114,12 @@ def recognise(image, dpi: int = DPI, timeout: float | None = None) -> OcrPage:
     if out.returncode != 0:
         detail = next((ln for ln in out.stderr.decode(errors="replace").splitlines() if ln.strip()), "no message")
         raise OcrError(f"Tesseract failed ({detail.strip()})")
-    return parse_tsv(out.stdout.decode("utf-8", errors="replace"), 72 / dpi)
+    page = parse_tsv(out.stdout.decode("utf-8", errors="replace"), 72 / dpi)
+    with _CACHE_LOCK:
+        _CACHE[key] = page
+        while len(_CACHE) > CACHE_PAGES:
+            _CACHE.popitem(last=False)
+    return page
 
 
 def parse_tsv(tsv: str, scale: float) -> OcrPage:

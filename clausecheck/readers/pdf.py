@@ -13,7 +13,7 @@ from dataclasses import replace
 import pypdfium2 as pdfium
 
 from ..errors import OCR_OFF, OCR_UNAVAILABLE, ErrorCode, ReadError
-from . import ocr
+from . import ocr as tesseract
 from .document import Document
 from .normalize import build_text
 
@@ -83,7 +83,7 @@ def read_pdf(data: bytes, engine: str = DEFAULT_ENGINE, ocr: bool = True) -> Doc
     if len(empty) == len(texts) and not scanned:
         raise ReadError(
             ErrorCode.NO_TEXT,
-            f"the PDF has no text layer on any of its {len(texts)} page(s) (a scan?) and nothing could be read: "
+            f"the PDF has no text layer on any of its {len(texts)} page(s) (a scan?) and could not be read: "
             + "; ".join(unread),
         )
     for i, page in scanned.items():
@@ -105,23 +105,25 @@ def read_pdf(data: bytes, engine: str = DEFAULT_ENGINE, ocr: bool = True) -> Doc
     )
 
 
-def _ocr_pages(data: bytes, indices: list[int], enabled: bool) -> tuple[dict[int, ocr.OcrPage], dict[str, list[int]]]:
+def _ocr_pages(
+    data: bytes, indices: list[int], enabled: bool
+) -> tuple[dict[int, tesseract.OcrPage], dict[str, list[int]]]:
     """The pages at ``indices`` (0-based) that OCR read, and the 1-based numbers of the others
     by the reason they were not read."""
-    if not enabled or not ocr.available():
+    if not enabled or not tesseract.available():
         return {}, {OCR_UNAVAILABLE if enabled else OCR_OFF: [i + 1 for i in indices]}
-    read: dict[int, ocr.OcrPage] = {}
+    read: dict[int, tesseract.OcrPage] = {}
     unread: dict[str, list[int]] = {}
     for i in indices:
         with PDFIUM_LOCK:  # render only; Tesseract runs without the lock
             pdf = _open_pdfium(data)
             try:
-                image = pdf[i].render(scale=ocr.DPI / 72, grayscale=True).to_pil()
+                image = pdf[i].render(scale=tesseract.DPI / 72, grayscale=True).to_pil()
             finally:
                 pdf.close()
         try:
-            page = ocr.recognise(image)
-        except ocr.OcrError as exc:
+            page = tesseract.recognise(image)
+        except tesseract.OcrError as exc:
             unread.setdefault(str(exc), []).append(i + 1)
             continue
         if page.text.strip():
@@ -131,7 +133,7 @@ def _ocr_pages(data: bytes, indices: list[int], enabled: bool) -> tuple[dict[int
     return read, unread
 
 
-def _ocr_note(scanned: dict[int, ocr.OcrPage]) -> str:
+def _ocr_note(scanned: dict[int, tesseract.OcrPage]) -> str:
     confidence = [p.confidence for p in scanned.values() if p.confidence is not None]
     mean = f", mean word confidence {sum(confidence) / len(confidence):.0f}%" if confidence else ""
     return (
