@@ -5,8 +5,8 @@ back, character by character, through the reader's offset map (``Document.to_sou
 ranges in each page's extracted text. For text extracted by PDFium (the default engine) those
 ranges are PDFium character indices, so PDFium gives each character's box exactly; for text from
 pdfplumber the words are searched for on the page instead; pages read by OCR have no characters,
-so the boxes of the words Tesseract found (``Document.ocr_words``) are used. :func:`render_page` draws the boxes
-on the page image with pdfplumber. Every PDFium call holds ``PDFIUM_LOCK``.
+so the boxes of the words Tesseract found (``Document.ocr_words``) are used. :func:`render_page`
+draws the boxes on the page image with pdfplumber. Every PDFium call holds ``PDFIUM_LOCK``.
 """
 
 from __future__ import annotations
