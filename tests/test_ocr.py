@@ -201,18 +201,21 @@ def test_when_tesseract_fails_on_a_page_then_the_warning_says_why(tmp_path, monk
     assert r.findings and not any(f.ocr for f in r.findings)
 
 
-def test_when_a_pdf_mixes_text_and_scanned_pages_then_only_findings_on_scanned_pages_are_marked_ocr(
-    tmp_path, monkeypatch
-):
-    # a stand-in Tesseract that "reads" the clause and logs each run (a real run is tested above)
-    words = CLAUSE.split()
+@pytest.fixture
+def clause_reader(tmp_path, monkeypatch):
+    """A stand-in Tesseract that "reads" CLAUSE on one line (word i at x = 100 + 60 i pixels) and
+    logs each run to the file it returns (real runs are tested above)."""
     rows = ["level page_num block_num par_num line_num word_num left top width height conf text"]
-    rows += [f"5 1 1 1 1 {i} {100 + 60 * i} 200 50 30 90 {w}" for i, w in enumerate(words, 1)]
+    rows += [f"5 1 1 1 1 {i} {100 + 60 * i} 200 50 30 90 {w}" for i, w in enumerate(CLAUSE.split(), 1)]
     (tmp_path / "page.tsv").write_text("\n".join(r.replace(" ", "\t") for r in rows) + "\n")
     runs = tmp_path / "runs"
     monkeypatch.setenv(
         COMMAND_ENV, fake_tesseract(tmp_path, f"cat >/dev/null; echo run >>{runs}; cat {tmp_path}/page.tsv")
     )
+    return runs
+
+
+def test_when_a_pdf_mixes_text_and_scanned_pages_then_only_findings_on_scanned_pages_are_marked_ocr(clause_reader):
     data = mixed_pdf()
     r = scan(data, name="mixed.pdf")
     assert not r.error and r.pages == 2
@@ -223,12 +226,28 @@ def test_when_a_pdf_mixes_text_and_scanned_pages_then_only_findings_on_scanned_p
     assert all(f.ocr == (f.page == 2) for f in r.findings)
     assert [w for w in r.warnings if w.startswith("page(s) 2 have no text layer and were read with OCR")]
     doc = read_bytes(data, "mixed.pdf")  # as the app does, to show the finding: no second OCR run
-    assert runs.read_text().split() == ["run"]
+    assert clause_reader.read_text().split() == ["run"]
     on_scan = next(f for f in r.findings if f.page == 2)
     assert doc.text[on_scan.start : on_scan.end] == on_scan.text
     box = _hull(finding_boxes(data, doc, on_scan.start, on_scan.end)[2])
-    first = words.index(on_scan.text.split()[0]) + 1
+    first = CLAUSE.split().index(on_scan.text.split()[0]) + 1
     assert box[0] == pytest.approx((100 + 60 * first) * 72 / ocr.DPI - 1)  # the word's box, in points
+
+
+def test_when_a_finding_came_from_ocr_then_the_app_says_so_and_draws_its_page(clause_reader, tmp_path, monkeypatch):
+    import test_app as app
+
+    monkeypatch.setenv("CLAUSECHECK_STORE", str(tmp_path / "review.db"))
+    data = mixed_pdf()
+    on_scan = next(f for f in scan(data, name="mixed.pdf").findings if f.ocr)
+    at = app.show(app.upload(app.start(), ("mixed.pdf", data)), "Findings")
+    assert "read by OCR" not in app.html(at)  # the first finding is on the text page
+    (finding_box,) = [s for s in at.selectbox if s.label == "Finding"]
+    finding_box.set_value(on_scan.id).run()
+    assert not at.exception
+    assert "read by OCR from a scan" in app.html(at)
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert "Page 2: the clause, matched words boxed in red" in captions
 
 
 def test_when_a_finding_came_from_ocr_then_the_reports_say_so():
