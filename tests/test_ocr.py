@@ -135,8 +135,8 @@ def _overlap(a, b) -> float:
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
     inter = max(w, 0) * max(h, 0)
-    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
-    return inter / (area(a) + area(b) - inter)
+    areas = [(r[2] - r[0]) * (r[3] - r[1]) for r in (a, b)]
+    return inter / (sum(areas) - inter)
 
 
 # --- without Tesseract, or when it fails -----------------------------------------------------------
@@ -248,6 +248,21 @@ def test_when_a_finding_came_from_ocr_then_the_app_says_so_and_draws_its_page(cl
     assert "read by OCR from a scan" in app.html(at)
     captions = [c for img in at.get("image") for c in img.captions]
     assert "Page 2: the clause, matched words boxed in red" in captions
+
+
+def test_when_ocr_is_turned_on_again_then_a_cached_result_without_ocr_is_not_reused(clause_reader, tmp_path):
+    from clausecheck.batch import BatchScan, ScanOptions
+
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned_copy(make_pdf([CLAUSE]), dpi=100))
+    cache = tmp_path / "cache"
+    ((_, off),) = BatchScan([path], ScanOptions(ocr=False), workers=0, cache_dir=cache)
+    assert off.error_code == "no-text-layer"
+    again = BatchScan([path], ScanOptions(ocr=False), workers=0, cache_dir=cache)
+    assert [r.error_code for _, r in again] == ["no-text-layer"] and again.cached == 1
+    on = BatchScan([path], ScanOptions(), workers=0, cache_dir=cache)
+    ((_, read),) = on
+    assert on.cached == 0 and not read.error and read.findings and all(f.ocr for f in read.findings)
 
 
 def test_when_a_finding_came_from_ocr_then_the_reports_say_so():
