@@ -336,6 +336,7 @@ def finding_detail(
         f'<div class="cc-meta">{escape(category_name(f.category))} · '
         + (f"Section {escape(f.section.label())} · " if f.section.label() else "")
         + (f"Page {f.page} · " if f.page else "")
+        + ("read by OCR from a scan: check the words against the page · " if f.ocr else "")
         + f"rule {escape(f.rule_id)} · {f.method} match"
         + (f" ({f.score:.0f}%)" if f.method == "fuzzy" else "")
         + "</div>"

@@ -28,6 +28,7 @@ from .cache import ResultCache, file_sha256
 from .errors import ErrorCode
 from .model import ScanResult, Severity
 from .readers import DEFAULT_ENGINE
+from .readers.ocr import signature as ocr_signature
 from .scanner import get_engine, scan, select_findings
 
 #: Test-only hook: when this environment variable names a file, a worker that is asked to scan
@@ -46,6 +47,7 @@ class ScanOptions:
     patterns: str | None = None
     categories: frozenset[str] | None = None
     min_severity: Severity | str | None = None
+    ocr: bool = True  # read PDF pages without a text layer with OCR (when Tesseract is installed)
 
 
 def timed_out(path: str, seconds: float, sha256: str | None = None) -> ScanResult:
@@ -66,7 +68,9 @@ def init_worker(patterns: str | None) -> None:
     get_engine(patterns)
 
 
-def scan_in_worker(path: str, engine: str, kind: str | None, patterns: str | None) -> tuple[ScanResult, int]:
+def scan_in_worker(
+    path: str, engine: str, kind: str | None, patterns: str | None, ocr: bool = True
+) -> tuple[ScanResult, int]:
     """Scan one file with every finding kept; also the worker's peak memory so far (KiB)."""
     hang = os.environ.get(HANG_ENV)
     if hang and Path(path).name == hang:
@@ -74,7 +78,7 @@ def scan_in_worker(path: str, engine: str, kind: str | None, patterns: str | Non
 
         while True:  # pragma: no cover - killed by the timeout
             time.sleep(1)
-    result = scan(path, engine=engine, kind=kind, patterns=patterns)
+    result = scan(path, engine=engine, kind=kind, patterns=patterns, ocr=ocr)
     return result, peak_rss_kib()
 
 
@@ -117,7 +121,13 @@ class BatchScan:
         self._cache = None
         if self.cache_dir is not None:
             o = self.options
-            self._cache = ResultCache(self.cache_dir, get_engine(o.patterns).rules.digest, engine=o.engine, kind=o.kind)
+            self._cache = ResultCache(
+                self.cache_dir,
+                get_engine(o.patterns).rules.digest,
+                engine=o.engine,
+                kind=o.kind,
+                ocr=ocr_signature() if o.ocr else "off",
+            )
 
     def __iter__(self) -> Iterator[tuple[int, ScanResult]]:
         todo: list[tuple[int, str, str | None]] = []
@@ -152,7 +162,7 @@ class BatchScan:
             return
         if self.workers == 0 or (len(todo) == 1 and self.timeout is None):  # no pool needed
             for i, path, _ in todo:
-                result, rss = scan_in_worker(path, o.engine, o.kind, o.patterns)
+                result, rss = scan_in_worker(path, o.engine, o.kind, o.patterns, o.ocr)
                 self.peak_rss_kib = max(self.peak_rss_kib, rss)
                 yield i, result
             return
@@ -162,7 +172,7 @@ class BatchScan:
         with ProcessPool(max_workers=size, initializer=init_worker, initargs=(o.patterns,)) as pool:
             futures = {}
             for i, path, digest in todo:
-                args = (path, o.engine, o.kind, o.patterns)
+                args = (path, o.engine, o.kind, o.patterns, o.ocr)
                 futures[pool.schedule(scan_in_worker, args=args, timeout=self.timeout)] = (i, path, digest)
             try:
                 pending = set(futures)

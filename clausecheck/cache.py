@@ -1,5 +1,6 @@
 """A folder of scan results, keyed by what decides a result: the file's SHA-256, the rules'
-digest, the clausecheck version and the scan options that change findings (PDF engine, kind).
+digest, the clausecheck version and the scan options that change findings (PDF engine, kind,
+OCR: off, or the Tesseract version that reads scans).
 
 Re-scanning an unchanged folder then costs only hashing. Results are stored before any
 ``--category`` / ``--min-severity`` selection (that is applied on the way out), so one cache
@@ -34,10 +35,10 @@ def file_sha256(path: str | Path) -> str:
 class ResultCache:
     """``get``/``put`` ScanResults under ``directory`` (created when missing)."""
 
-    def __init__(self, directory: str | Path, rules_digest: str, *, engine: str, kind: str | None):
+    def __init__(self, directory: str | Path, rules_digest: str, *, engine: str, kind: str | None, ocr: str = ""):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._salt = f"{__version__}\0{rules_digest}\0{engine}\0{kind or ''}"
+        self._salt = f"{__version__}\0{rules_digest}\0{engine}\0{kind or ''}\0{ocr}"
 
     def key(self, sha256: str) -> str:
         return hashlib.sha256(f"{self._salt}\0{sha256}".encode()).hexdigest()

@@ -118,6 +118,12 @@ def main() -> None:
 @click.option("--min-severity", type=click.Choice(SEVERITIES), help="Only findings at or above this severity.")
 @fail_on("finding")
 @ENGINE
+@click.option(
+    "--ocr/--no-ocr",
+    default=True,
+    show_default=True,
+    help="Read PDF pages that have no text layer (scans) with Tesseract OCR, when it is installed.",
+)
 @KIND
 @PATTERNS
 @click.option(
@@ -153,6 +159,7 @@ def scan(
     min_severity,
     fail_on,
     engine,
+    ocr,
     kind,
     patterns,
     workers,
@@ -193,7 +200,7 @@ def scan(
                 out.write(report.to_jsonl_line(r))
         batch = BatchScan(
             files,
-            ScanOptions(engine, kind, patterns, frozenset(categories) or None, min_severity),
+            ScanOptions(engine, kind, patterns, frozenset(categories) or None, min_severity, ocr),
             workers=workers,
             timeout=timeout,
             cache_dir=cache_dir,

@@ -58,12 +58,14 @@ def close_pool() -> None:
             _POOL = None
 
 
-def scan_task(path: str, digest: str | None, engine: str, kind: str | None, patterns: str | None, timeout):
+def scan_task(
+    path: str, digest: str | None, engine: str, kind: str | None, patterns: str | None, timeout, ocr: bool = True
+):
     """The Dask task: one file, stopped after ``timeout`` seconds. Returns (result, peak KiB)."""
     from distributed import get_worker
 
     pool = _worker_pool(patterns, get_worker().state.nthreads)
-    future = pool.schedule(scan_in_worker, args=(path, engine, kind, patterns), timeout=timeout)
+    future = pool.schedule(scan_in_worker, args=(path, engine, kind, patterns, ocr), timeout=timeout)
     try:
         return future.result()
     except TimeoutError:
@@ -93,7 +95,7 @@ def run_on_dask(batch: BatchScan, todo: list[tuple[int, str, str | None]]) -> It
     try:
         futures = {}
         for i, path, digest in todo:
-            f = client.submit(scan_task, path, digest, o.engine, o.kind, o.patterns, batch.timeout, pure=False)
+            f = client.submit(scan_task, path, digest, o.engine, o.kind, o.patterns, batch.timeout, o.ocr, pure=False)
             futures[f] = (i, path, digest)
         for future in as_completed(futures):
             i, path, digest = futures[future]

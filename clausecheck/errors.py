@@ -24,6 +24,13 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal-error"
 
 
+#: Why a page without a text layer was not read, and how to fix it (warnings and NO_TEXT errors).
+OCR_UNAVAILABLE = (
+    "OCR is not available (to read scans, install Tesseract: apt-get install tesseract-ocr on Debian/Ubuntu)"
+)
+OCR_OFF = "OCR is turned off"
+
+
 class ReadError(Exception):
     """A document could not be read. ``str(err)`` is the message shown to users."""
 

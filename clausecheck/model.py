@@ -72,6 +72,7 @@ class Finding(BaseModel):
         default_factory=list,
         description="every range of matched words (start, end) of the rules merged into the finding",
     )
+    ocr: bool = Field(default=False, description="the finding is on a page whose text came from OCR (a scan)")
 
 
 class MissingClause(BaseModel):

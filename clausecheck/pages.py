@@ -4,8 +4,9 @@ A finding's offsets index ``Document.text`` (the cleaned text). :func:`source_sp
 back, character by character, through the reader's offset map (``Document.to_source``) to
 ranges in each page's extracted text. For text extracted by PDFium (the default engine) those
 ranges are PDFium character indices, so PDFium gives each character's box exactly; for text from
-pdfplumber the words are searched for on the page instead. :func:`render_page` draws the boxes
-on the page image with pdfplumber. Every PDFium call holds ``PDFIUM_LOCK``.
+pdfplumber the words are searched for on the page instead; pages read by OCR have no characters,
+so the boxes of the words Tesseract found (``Document.ocr_words``) are used. :func:`render_page`
+draws the boxes on the page image with pdfplumber. Every PDFium call holds ``PDFIUM_LOCK``.
 """
 
 from __future__ import annotations
@@ -59,13 +60,21 @@ def source_spans(doc: Document, start: int, end: int) -> list[tuple[int, int, in
 def finding_boxes(data: bytes, doc: Document, start: int, end: int) -> dict[int, list[Box]]:
     """Boxes around the words of ``doc.text[start:end]``, by 1-based page number."""
     spans = source_spans(doc, start, end)
-    if not spans:
-        return {}
-    if doc.engine == "pdfium":
-        boxes = _pdfium_boxes(data, spans)
-        if boxes:
-            return boxes
-    return _search_boxes(data, doc.text[start:end], doc.page_at(start))
+    boxes = _ocr_boxes(doc, spans)
+    text_spans = [s for s in spans if s[0] not in doc.ocr_words]
+    if text_spans:
+        found = _pdfium_boxes(data, text_spans) if doc.engine == "pdfium" else {}
+        boxes.update(found or _search_boxes(data, doc.text[start:end], doc.page_at(start)))
+    return boxes
+
+
+def _ocr_boxes(doc: Document, spans: list[tuple[int, int, int]]) -> dict[int, list[Box]]:
+    """Boxes of the OCR words that the spans on pages read by OCR touch."""
+    out: dict[int, list[Box]] = {}
+    for page, a, b in spans:
+        words = doc.ocr_words.get(page, ())
+        out.setdefault(page + 1, []).extend(Box(*w.box) for w in words if w.start < b and w.end > a)
+    return {page: merge_lines(boxes) for page, boxes in out.items() if boxes}
 
 
 def _pdfium_boxes(data: bytes, spans: list[tuple[int, int, int]]) -> dict[int, list[Box]]:

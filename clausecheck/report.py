@@ -33,6 +33,7 @@ CSV_FIELDS = [
     "text",
     "clause_text",
     "method",
+    "ocr",
     "score",
     "explanation",
     "recommendation",
@@ -97,6 +98,7 @@ def csv_rows(results: Iterable[ScanResult]) -> Iterator[tuple[ScanResult, Findin
                     "text": f.text,
                     "clause_text": f.clause_text,
                     "method": f.method,
+                    "ocr": f.ocr,
                     "score": f.score,
                     "explanation": f.explanation,
                     "recommendation": f.recommendation,
@@ -124,6 +126,11 @@ def md_escape(text: str) -> str:
     for ch in "\\`*_{}[]<>()#+!|$":
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def page_label(f: Finding) -> str:
+    """The finding's page, with "OCR" when its text was read from a scanned page."""
+    return f"{f.page or ''} OCR".strip() if f.ocr else str(f.page or "")
 
 
 def to_markdown(results: list[ScanResult]) -> str:
@@ -157,7 +164,7 @@ def to_markdown(results: list[ScanResult]) -> str:
             ]
             for f in r.findings:
                 lines.append(
-                    f"| {f.severity.value} | {f.category} | {f.page or ''} | {md_escape(f.section.label())} "
+                    f"| {f.severity.value} | {f.category} | {page_label(f)} | {md_escape(f.section.label())} "
                     f"| {md_escape(f.clause_text[:300])} |"
                 )
             lines += ["", "### Explanations", ""]
@@ -187,7 +194,7 @@ def print_table(results: list[ScanResult], console) -> None:
         )
         table.add_column("sev", no_wrap=True, width=6)
         table.add_column("category", no_wrap=True, width=28)
-        table.add_column("page", justify="right", width=4)
+        table.add_column("page", justify="right", width=5)
         table.add_column("section", width=22)
         table.add_column("clause", ratio=1, min_width=40)
         for f in r.findings:
@@ -200,7 +207,7 @@ def print_table(results: list[ScanResult], console) -> None:
             table.add_row(
                 f"[{_STYLE[f.severity.value]}]{f.severity.value}[/]",
                 f.category,
-                str(f.page or ""),
+                page_label(f),
                 escape(f.section.label()),
                 shown,
             )

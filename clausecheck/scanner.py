@@ -66,6 +66,7 @@ class Engine:
                     recommendation=h.rule.recommendation.strip(),
                     merged_rule_ids=list(h.merged),
                     spans=list(h.word_spans()),
+                    ocr=doc.ocr_at(h.start),
                 )
             )
         return out
@@ -94,10 +95,12 @@ def scan(
     min_severity: Severity | str | None = None,
     patterns: str | Path | None = None,
     max_bytes: int = MAX_BYTES,
+    ocr: bool = True,
 ) -> ScanResult:
     """Scan one document. ``source`` is a path or the file's bytes (then ``name`` is used for
     the result's path and the extension check). Findings can be limited to ``categories`` and
-    to ``min_severity`` or above; ``missing`` is computed on all findings."""
+    to ``min_severity`` or above; ``missing`` is computed on all findings. ``ocr``: read PDF pages
+    that have no text layer with OCR when Tesseract is installed (findings there are marked)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     is_bytes = isinstance(source, bytes | bytearray)
@@ -107,7 +110,7 @@ def scan(
     try:
         data = bytes(source) if is_bytes else load_file(source, max_bytes)
         try:
-            doc = read_bytes(data, name or ("" if is_bytes else Path(source).name), engine, max_bytes)
+            doc = read_bytes(data, name or ("" if is_bytes else Path(source).name), engine, max_bytes, ocr)
         except ReadError:
             raise
         except Exception as exc:  # a reader bug must not end a batch; say what happened

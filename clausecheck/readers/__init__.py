@@ -78,8 +78,11 @@ def _check_size(size: int, max_bytes: int) -> None:
         )
 
 
-def read_bytes(data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_bytes: int = MAX_BYTES) -> Document:
-    """The Document in ``data``; ``name`` is only used for its extension."""
+def read_bytes(
+    data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_bytes: int = MAX_BYTES, ocr: bool = True
+) -> Document:
+    """The Document in ``data``; ``name`` is only used for its extension. ``ocr``: read PDF pages
+    without a text layer with OCR when Tesseract is installed."""
     if not data:
         raise ReadError(ErrorCode.EMPTY, "the file is empty (0 bytes)")
     _check_size(len(data), max_bytes)
@@ -88,7 +91,7 @@ def read_bytes(data: bytes, name: str = "", engine: str = DEFAULT_ENGINE, max_by
     if fmt == "pdf":
         from .pdf import read_pdf
 
-        doc = read_pdf(data, engine)
+        doc = read_pdf(data, engine, ocr)
     elif fmt == "docx":
         from .docx import read_docx
 

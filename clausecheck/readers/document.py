@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ocr import OcrWord
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,7 @@ class Page:
     start: int  # range in Document.text
     end: int
     has_text: bool = True
+    ocr: bool = False  # the page's text came from OCR (it had no text layer)
 
 
 class OffsetMap:
@@ -99,6 +104,9 @@ class Document:
     offset_map: OffsetMap | None = None
     warnings: list[str] = field(default_factory=list)
     engine: str | None = None
+    #: words with their boxes on the pages read by OCR, by 0-based page index; a word's
+    #: offsets index that page's part of ``source_text``
+    ocr_words: dict[int, list[OcrWord]] = field(default_factory=dict)
     _page_starts: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -106,10 +114,18 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of the character at ``offset``, or None without pages."""
+        page = self._page(offset)
+        return page.number if page else None
+
+    def ocr_at(self, offset: int) -> bool:
+        """Whether the character at ``offset`` is on a page whose text came from OCR."""
+        page = self._page(offset)
+        return page is not None and page.ocr
+
+    def _page(self, offset: int) -> Page | None:
         if not self.pages:
             return None
-        i = max(bisect_right(self._page_starts, offset) - 1, 0)
-        return self.pages[i].number
+        return self.pages[max(bisect_right(self._page_starts, offset) - 1, 0)]
 
     def to_source(self, offset: int) -> int:
         return offset if self.offset_map is None else self.offset_map.to_source(offset)

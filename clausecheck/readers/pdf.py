@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from dataclasses import replace
 
 import pypdfium2 as pdfium
 
-from ..errors import ErrorCode, ReadError
+from ..errors import OCR_OFF, OCR_UNAVAILABLE, ErrorCode, ReadError
+from . import ocr as tesseract
 from .document import Document
 from .normalize import build_text
 
@@ -91,29 +93,71 @@ def page_texts(data: bytes, engine: str = DEFAULT_ENGINE) -> list[str]:
     return texts if texts is not None else _pdfplumber_texts(data)
 
 
-def read_pdf(data: bytes, engine: str = DEFAULT_ENGINE) -> Document:
+def read_pdf(data: bytes, engine: str = DEFAULT_ENGINE, ocr: bool = True) -> Document:
+    """The PDF's text. Pages without a text layer are read with OCR when ``ocr`` is on and
+    Tesseract is installed (see :mod:`.ocr`); a warning names them either way."""
     texts = page_texts(data, engine)
-    empty = [i + 1 for i, t in enumerate(texts) if not t.strip()]
-    if len(empty) == len(texts):
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
+    scanned, unread = _ocr_pages(data, empty, ocr) if empty else ({}, {})
+    if len(empty) == len(texts) and not scanned:
         raise ReadError(
             ErrorCode.NO_TEXT,
-            f"the PDF has no text layer on any of its {len(texts)} page(s) (a scan?); "
-            "OCR is not available, so nothing could be read",
+            f"the PDF has no text layer on any of its {len(texts)} page(s) (a scan?) and could not be read: "
+            + "; ".join(unread),
         )
+    for i, page in scanned.items():
+        texts[i] = page.text
     text, source_text, pages, builder = build_text(texts)
-    warnings = []
-    if empty:
-        warnings.append(
-            f"no text layer on page(s) {_ranges(empty)} (scanned?); OCR is not available, so those pages were not read"
-        )
+    warnings = [_ocr_note(scanned)] if scanned else []
+    warnings += [
+        f"no text layer on page(s) {_ranges(nums)} (scanned?): {why}; not read" for why, nums in unread.items()
+    ]
     return Document(
         text=text,
         format="pdf",
-        pages=pages,
+        pages=[replace(p, ocr=p.number - 1 in scanned) for p in pages],
         source_text=source_text,
         offset_map=builder.map,
         warnings=warnings,
         engine=engine,
+        ocr_words={i: page.words for i, page in scanned.items()},
+    )
+
+
+def _ocr_pages(
+    data: bytes, indices: list[int], enabled: bool
+) -> tuple[dict[int, tesseract.OcrPage], dict[str, list[int]]]:
+    """The pages at ``indices`` (0-based) that OCR read, and the 1-based numbers of the others
+    by the reason they were not read."""
+    if not enabled or not tesseract.available():
+        return {}, {OCR_UNAVAILABLE if enabled else OCR_OFF: [i + 1 for i in indices]}
+    read: dict[int, tesseract.OcrPage] = {}
+    unread: dict[str, list[int]] = {}
+    for i in indices:
+        with PDFIUM_LOCK:  # render only; Tesseract runs without the lock
+            pdf = _open_pdfium(data)
+            try:
+                image = pdf[i].render(scale=tesseract.DPI / 72, grayscale=True).to_pil()
+            finally:
+                pdf.close()
+        try:
+            page = tesseract.recognise(image)
+        except tesseract.OcrError as exc:
+            unread.setdefault(str(exc), []).append(i + 1)
+            continue
+        if page.text.strip():
+            read[i] = page
+        else:
+            unread.setdefault("OCR found no text", []).append(i + 1)
+    return read, unread
+
+
+def _ocr_note(scanned: dict[int, tesseract.OcrPage]) -> str:
+    confidence = [p.confidence for p in scanned.values() if p.confidence is not None]
+    mean = f", mean word confidence {sum(confidence) / len(confidence):.0f}%" if confidence else ""
+    return (
+        f"page(s) {_ranges([i + 1 for i in scanned])} have no text layer and were read with OCR (Tesseract{mean}); "
+        "findings there are marked OCR: check their words against the page"
     )
 
 
