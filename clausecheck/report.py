@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -118,12 +119,16 @@ def to_csv(results: Iterable[ScanResult]) -> str:
     return write_csv((row for _, _, row in csv_rows(results)), CSV_FIELDS)
 
 
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # &amp; &#60; would be shown as the character they name
+
+
 def md_escape(text: str) -> str:
-    """Escape text for a Markdown table cell or paragraph."""
+    """Escape text for a Markdown table cell or paragraph (on one line): HTML, emphasis, links,
+    images, headings, strikethrough, ``$`` maths (Streamlit) and entities show as the characters typed."""
     out = " ".join(text.split())
-    for ch in "\\`*_{}[]<>()#+!|$":
+    for ch in "\\`*_{}[]<>()#+!|$~":
         out = out.replace(ch, "\\" + ch)
-    return out
+    return _ENTITY.sub(r"\\&", out)
 
 
 def to_markdown(results: list[ScanResult]) -> str:
