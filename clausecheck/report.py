@@ -106,9 +106,11 @@ def csv_rows(results: Iterable[ScanResult]) -> Iterator[tuple[ScanResult, Findin
 
 
 def write_csv(rows: Iterable[dict], fields: list[str]) -> str:
-    """CSV text with every cell neutralised against formula injection (:func:`safe_cell`)."""
+    """CSV text with every cell neutralised against formula injection (:func:`safe_cell`). Lines end
+    with CRLF (RFC 4180), so that a cell holding a bare CR is quoted too: unquoted, a spreadsheet
+    would start a new row there."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: safe_cell(v) for k, v in row.items()})

@@ -12,7 +12,8 @@ ENTITIES = "&lt;b&gt;not bold&lt;/b&gt; &amp; &#60;i&#62;"
 # every payload, so that a test can look for any one of them
 PAYLOADS = (SCRIPT, IMG, IFRAME, MARKDOWN, LATEX, ENTITIES)
 NAME = "<img src=x onerror=alert(1)> **Acme** [MSA](evil.example) $x^2$ &amp; <script>alert(1)<\\script>.txt"
-DANGEROUS_CELL_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS_CELL_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs such a cell as a formula
+FORMULA_CLAUSES = ("=", "+", "-", "@")  # the contract has a rule-firing clause starting with each
 
 CONTRACT = f"""MASTER SERVICES AGREEMENT {SCRIPT}
 
@@ -22,11 +23,11 @@ This Agreement is made by and between the Provider and the Customer (the parties
 
 1.1 The Provider shall use commercially reasonable efforts to restore the Services {SCRIPT} within {LATEX} hours.
 
-1.2 {IMG} The Provider's aggregate liability shall not exceed the fees paid in the twelve (12) months {ENTITIES}.
+@SUM(A1) {IMG} The Provider's aggregate liability shall not exceed the fees paid in the twelve (12) months {ENTITIES}.
 
-1.3 The Customer shall indemnify, defend and hold harmless the Provider {IFRAME} from any claims, see http://evil.example.
+-1 The Customer shall indemnify, defend and hold harmless the Provider {IFRAME} from any claims, see http://evil.example.
 
-1.4 =HYPERLINK("http://evil.example","click") The Provider shall not be liable for any indirect or consequential damages.
+=HYPERLINK("http://evil.example","click") The Provider shall not be liable for any indirect or consequential damages.
 
 ## 2. Security {MARKDOWN}
 
@@ -34,8 +35,47 @@ This Agreement is made by and between the Provider and the Customer (the parties
 
 2.2 Provider will ensure that the Customer's network is protected against all viruses, ransomware and malware {IMG}.
 
-2.3 +1 Provider guarantees that the data will be fully recoverable from backup within four (4) hours {MARKDOWN}.
++1 Provider guarantees that the data will be fully recoverable from backup within four (4) hours {MARKDOWN}.
 """
+
+
+def unescaped(markdown: str) -> str:
+    """``markdown`` with every backslash-escaped character replaced by NUL: what is left is what a
+    Markdown renderer (Streamlit's included) would interpret."""
+    out, chars = [], iter(markdown)
+    for ch in chars:
+        out.append("\0" if ch == "\\" and next(chars, None) is not None else ch)
+    return "".join(out)
+
+
+def literal(markdown: str) -> str:
+    """The characters a Markdown renderer shows for ``markdown`` when it only holds escapes."""
+    out, chars = [], iter(markdown)
+    for ch in chars:
+        out.append(next(chars, ch) if ch == "\\" else ch)
+    return "".join(out)
+
+
+def interpreted(markdown: str) -> list[str]:
+    """The pieces of the hostile payloads that ``markdown`` leaves for a Markdown renderer to
+    interpret (HTML tags, emphasis, links, images, maths, entities); [] when all are escaped."""
+    live = unescaped(markdown)
+    pieces = (
+        "<script",
+        "<img",
+        "<iframe",
+        "<b>",
+        "**Acme**",
+        "**bold**",
+        "](",
+        "![",
+        "$x",
+        "$$",
+        "&amp;",
+        "&lt;",
+        "&#",
+    )
+    return [p for p in pieces if p in live]
 
 
 def contract_v2() -> str:

@@ -153,17 +153,53 @@ def test_filters_narrow_the_findings_list(store_path, sla):
     assert any(i.value == "No finding matches these filters." for i in at.info)
 
 
-def test_contract_text_is_escaped_html_never_markdown(store_path):
-    text = (
-        b"SERVICES AGREEMENT\n\nThis Agreement is made by and between the parties.\n\n"
-        b"1. The Provider shall use commercially reasonable efforts to restore <b>service</b> "
-        b"within *four* hours for fees_total of $5,000 and $6,000.\n"
+MARKDOWN_ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader")
+
+
+def _shown(at: AppTest) -> tuple[list[str], str]:
+    """The bodies of every element Streamlit renders as Markdown, and the HTML of the st.html ones."""
+    return [e.value for kind in MARKDOWN_ELEMENTS for e in at.get(kind)], html(at)
+
+
+def test_hostile_contract_text_file_names_and_comments_are_shown_inert_on_every_tab(store_path):
+    """Script, HTML, Markdown, LaTeX and entities from the contract (TXT and DOCX), its file name and
+    the reviewer: no Markdown element leaves any of it unescaped, no HTML element holds a live tag,
+    and the text is there, escaped, where the app shows it. (test_browser.py checks the same page.)"""
+    from hostile import CONTRACT, IMG, LATEX, NAME, SCRIPT, contract_docx, contract_v2, interpreted, literal
+
+    policy, docx = SAMPLES / "cyber-policy-wording.txt", contract_docx()
+    at = start(reviewer="Mallory **<b>x</b>** $y$ [z](http://evil.example)")
+    upload(
+        at,
+        (NAME, CONTRACT.encode()),
+        ("v2 " + NAME, contract_v2().encode()),
+        (NAME.replace(".txt", ".docx"), docx),
+        ("empty " + NAME, b""),
+        (policy.name, policy.read_bytes()),
     )
-    at = show(upload(start(), ("odd.txt", text)), "Findings")
-    page = html(at)
-    assert "&lt;b&gt;service&lt;/b&gt;" in page and "<b>service</b>" not in page
-    assert "*four* hours for fees_total of $5,000 and $6,000." in page
-    assert not any("service" in m.value for m in at.markdown)
+    shown = {"Overview": _shown(at)}
+    (error,) = at.error
+    assert literal(error.value) == f"**empty {NAME}** could not be read: the file is empty (0 bytes)"  # as typed
+    show(at, "Findings")
+    at.radio[0].set_value("follow-up")
+    at.text_area[0].set_value(f"=1+1 {SCRIPT} **now** $z$ [x](http://evil.example)")
+    button(at, "Save decision").click().run()
+    assert not at.exception and ReviewStore(store_path).all_decisions()
+    shown["Findings"] = _shown(at)
+    for tab in ("Audit trail", "Export", "Compare", "Changes"):
+        shown[tab] = _shown(show(at, tab))
+    at.session_state["doc"] = hashlib.sha256(docx).hexdigest()
+    shown["Findings (DOCX)"] = _shown(show(at, "Findings"))
+    for tab, (bodies, page) in shown.items():
+        assert not [(b, interpreted(b)) for b in bodies if interpreted(b)], tab
+        assert not [tag for tag in ("<script", "<img", "<iframe", "<b>x") if tag in page], tab
+    # the text itself is shown, escaped, where the app shows it
+    assert escape(NAME) in shown["Overview"][1]  # the page header
+    for tab in ("Findings", "Findings (DOCX)"):
+        assert escape(SCRIPT) in shown[tab][1] and escape(LATEX) in shown[tab][1]
+    assert escape(SCRIPT) in shown["Compare"][1] and escape(IMG) in shown["Compare"][1]
+    assert escape(IMG) in shown["Changes"][1]  # the word diff of the changed clause
+    assert any("Last decision by Mallory" in b for b in shown["Findings"][0])
 
 
 @pytest.mark.parametrize(
