@@ -123,6 +123,29 @@ def test_when_a_decision_is_saved_then_a_new_session_sees_it_after_rerunning_the
     assert audit_tables and list(audit_tables[0]["Who"]) == ["Ada Lovelace"]
 
 
+def test_two_sessions_deciding_on_the_same_finding_at_once_lose_neither_decision(store_path, sla):
+    """Grace's page still shows the finding open when Ada saves; Grace's later decision replaces
+    Ada's and the audit trail keeps both, with Ada's as what Grace's replaced."""
+    data, result = sla
+    first = min(result.findings, key=lambda f: f.start)
+    ada = show(upload(start("Ada Lovelace"), (SLA_PDF.name, data)), "Findings")
+    grace = show(upload(start("Grace Hopper"), (SLA_PDF.name, data)), "Findings")  # open before Ada saves
+    for at, status, comment in ((ada, "accepted", "fine"), (grace, "follow-up", "ask counsel")):
+        assert at.radio[0].value is None  # both pages show the finding open
+        at.radio[0].set_value(status)
+        at.text_area[0].set_value(comment)
+        button(at, "Save decision").click().run()
+        assert not at.exception and not at.error
+    trail = ReviewStore(store_path).audit(result.sha256)
+    assert [(e.reviewer, e.action, e.finding_id) for e in trail] == [
+        ("Ada Lovelace", "decided", first.id),
+        ("Grace Hopper", "changed", first.id),
+    ]
+    assert (trail[1].old["status"], trail[1].old["comment"], trail[1].old["reviewer"]) == ("accepted", "fine", "Ada Lovelace")
+    ada.run()  # Ada's next rerun says who decided last (her form keeps what she entered)
+    assert any("Last decision by Grace Hopper" in c.value for c in ada.caption)
+
+
 def test_when_no_reviewer_name_is_given_then_no_decision_is_recorded(store_path, sla):
     data, result = sla
     at = show(upload(start(reviewer=None), (SLA_PDF.name, data)), "Findings")
@@ -353,3 +376,28 @@ def test_changes_shows_the_changed_clause_and_the_finding_that_changed(store_pat
 def test_changes_asks_for_two_documents(store_path):
     at = show(upload(start(), (SLA_TXT.name, SLA_TXT.read_bytes())), "Changes")
     assert any("Open two versions" in i.value for i in at.info)
+
+
+def test_streamlit_config_keeps_the_app_on_this_machine_and_its_upload_limit_is_the_readers():
+    import tomllib
+
+    from clausecheck.readers import MAX_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False  # no usage statistics
+    assert config["server"]["address"] == config["browser"]["serverAddress"] == "127.0.0.1"
+    assert config["server"]["headless"] is True and config["server"]["enableXsrfProtection"] is True
+    assert config["client"]["showErrorDetails"] == "none" and config["client"]["toolbarMode"] == "minimal"
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES  # Streamlit counts MB as MiB on the server
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert not [u for u in ("http://", "https://", "@import", "url(") if u in source]  # no remote assets
+
+
+def test_a_file_over_the_size_limit_is_refused_with_a_clear_message():
+    """The server refuses uploads over server.maxUploadSize (above); what the app is given is
+    scanned by scan(), whose reader refuses anything over MAX_BYTES before reading it, with the
+    message the app shows as "NAME could not be read: ..." (as for the bad files above)."""
+    from clausecheck.readers import MAX_BYTES
+
+    huge = scan(b"a" * (MAX_BYTES + 1), name="huge.txt")
+    assert (huge.error_code, huge.error) == ("too-large", "the file is 100.0 MiB, over the 100 MiB limit")
