@@ -133,6 +133,15 @@ def md_escape(text: str) -> str:
     return _ENTITY.sub(r"\\&", out)
 
 
+def md_code(text: str) -> str:
+    """``text`` (on one line) as a Markdown code span: shown exactly as typed. Unlike
+    :func:`md_escape`, this also keeps a renderer (Streamlit's) from turning ``www.`` addresses and
+    e-mail addresses into links and ``:name:`` into emoji, which it does after escapes are read."""
+    text = " ".join(text.split())
+    fence = "`" * (max(map(len, re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
 def to_markdown(results: list[ScanResult]) -> str:
     lines = ["# clausecheck report", ""]
     s = summary(results)

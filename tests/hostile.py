@@ -3,6 +3,8 @@ HTML entities: the review app, the exports and the CSVs must show all of it as i
 
 from __future__ import annotations
 
+import re
+
 SCRIPT = "<script>window.__pwned=1;alert(1)</script>"
 IMG = '<img src=x onerror="window.__pwned=1;alert(1)">'
 IFRAME = '<iframe src="http://evil.example/frame" onload="window.__pwned=1"></iframe>'
@@ -11,7 +13,7 @@ LATEX = "$x^2$ and $$\\int_0^1 f(x)\\,dx$$"
 ENTITIES = "&lt;b&gt;not bold&lt;/b&gt; &amp; &#60;i&#62;"
 # every payload, so that a test can look for any one of them
 PAYLOADS = (SCRIPT, IMG, IFRAME, MARKDOWN, LATEX, ENTITIES)
-NAME = "<img src=x onerror=alert(1)> **Acme** [MSA](evil.example) $x^2$ &amp; <script>alert(1)<\\script>.txt"
+NAME = "<img src=x onerror=alert(1)> **Acme** [MSA](evil.example) www.evil.example :red[x] $x^2$ &amp; <script>alert(1)<\\script>.txt"
 DANGEROUS_CELL_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs such a cell as a formula
 FORMULA_CLAUSES = ("=", "+", "-", "@")  # the contract has a rule-firing clause starting with each
 
@@ -39,20 +41,41 @@ This Agreement is made by and between the Provider and the Customer (the parties
 """
 
 
+def _spans(markdown: str):
+    """(text, is_code) pieces of ``markdown``: code spans (shown as typed) and the rest."""
+    i = 0
+    for m in re.finditer(r"(?<!\\)(`+)(.*?[^`])\1(?!`)", markdown):
+        yield markdown[i : m.start()], False
+        yield m.group(2).strip(" "), True
+        i = m.end()
+    yield markdown[i:], False
+
+
 def unescaped(markdown: str) -> str:
-    """``markdown`` with every backslash-escaped character replaced by NUL: what is left is what a
-    Markdown renderer (Streamlit's included) would interpret."""
-    out, chars = [], iter(markdown)
-    for ch in chars:
-        out.append("\0" if ch == "\\" and next(chars, None) is not None else ch)
+    """``markdown`` with code spans and backslash-escaped characters replaced by NULs: what is left
+    is what a Markdown renderer (Streamlit's included) would interpret."""
+    out = []
+    for text, code in _spans(markdown):
+        if code:
+            out.append("\0" * len(text))
+            continue
+        chars = iter(text)
+        for ch in chars:
+            out.append("\0" if ch == "\\" and next(chars, None) is not None else ch)
     return "".join(out)
 
 
 def literal(markdown: str) -> str:
-    """The characters a Markdown renderer shows for ``markdown`` when it only holds escapes."""
-    out, chars = [], iter(markdown)
-    for ch in chars:
-        out.append(next(chars, ch) if ch == "\\" else ch)
+    """The characters a Markdown renderer shows for ``markdown`` when it only holds escapes and
+    code spans."""
+    out = []
+    for text, code in _spans(markdown):
+        if code:
+            out.append(text)
+            continue
+        chars = iter(text)
+        for ch in chars:
+            out.append(next(chars, ch) if ch == "\\" else ch)
     return "".join(out)
 
 

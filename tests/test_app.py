@@ -7,6 +7,7 @@ from html import escape
 
 import pytest
 from conftest import ROOT, SAMPLES, encrypt_pdf, make_pdf
+from hostile import literal
 from streamlit.testing.v1 import AppTest
 
 from clausecheck import scan
@@ -116,7 +117,7 @@ def test_when_a_decision_is_saved_then_a_new_session_sees_it_after_rerunning_the
     show(again, "Findings")
     assert again.radio[0].value == "follow-up"
     assert again.text_area[0].value == "Ask the customer to accept *reasonable* efforts; cap $50_000"
-    assert any("Last decision by Ada Lovelace" in c.value for c in again.caption)
+    assert any(literal(c.value).startswith("Last decision by Ada Lovelace on ") for c in again.caption)
     (entry,) = ReviewStore(store_path).audit(result.sha256)
     assert (entry.reviewer, entry.action, entry.new["status"]) == ("Ada Lovelace", "decided", "follow-up")
     audit_tables = [d.value for d in show(again, "Audit trail").dataframe if "Who" in d.value.columns]
@@ -141,9 +142,13 @@ def test_two_sessions_deciding_on_the_same_finding_at_once_lose_neither_decision
         ("Ada Lovelace", "decided", first.id),
         ("Grace Hopper", "changed", first.id),
     ]
-    assert (trail[1].old["status"], trail[1].old["comment"], trail[1].old["reviewer"]) == ("accepted", "fine", "Ada Lovelace")
+    assert (trail[1].old["status"], trail[1].old["comment"], trail[1].old["reviewer"]) == (
+        "accepted",
+        "fine",
+        "Ada Lovelace",
+    )
     ada.run()  # Ada's next rerun says who decided last (her form keeps what she entered)
-    assert any("Last decision by Grace Hopper" in c.value for c in ada.caption)
+    assert any(literal(c.value).startswith("Last decision by Grace Hopper on ") for c in ada.caption)
 
 
 def test_when_no_reviewer_name_is_given_then_no_decision_is_recorded(store_path, sla):
@@ -188,7 +193,7 @@ def test_hostile_contract_text_file_names_and_comments_are_shown_inert_on_every_
     """Script, HTML, Markdown, LaTeX and entities from the contract (TXT and DOCX), its file name and
     the reviewer: no Markdown element leaves any of it unescaped, no HTML element holds a live tag,
     and the text is there, escaped, where the app shows it. (test_browser.py checks the same page.)"""
-    from hostile import CONTRACT, IMG, LATEX, NAME, SCRIPT, contract_docx, contract_v2, interpreted, literal
+    from hostile import CONTRACT, IMG, LATEX, NAME, SCRIPT, contract_docx, contract_v2, interpreted
 
     policy, docx = SAMPLES / "cyber-policy-wording.txt", contract_docx()
     at = start(reviewer="Mallory **<b>x</b>** $y$ [z](http://evil.example)")
@@ -202,7 +207,7 @@ def test_hostile_contract_text_file_names_and_comments_are_shown_inert_on_every_
     )
     shown = {"Overview": _shown(at)}
     (error,) = at.error
-    assert literal(error.value) == f"**empty {NAME}** could not be read: the file is empty (0 bytes)"  # as typed
+    assert literal(error.value) == f"empty {NAME} could not be read: the file is empty (0 bytes)"  # as typed
     show(at, "Findings")
     at.radio[0].set_value("follow-up")
     at.text_area[0].set_value(f"=1+1 {SCRIPT} **now** $z$ [x](http://evil.example)")
@@ -222,7 +227,9 @@ def test_hostile_contract_text_file_names_and_comments_are_shown_inert_on_every_
         assert escape(SCRIPT) in shown[tab][1] and escape(LATEX) in shown[tab][1]
     assert escape(SCRIPT) in shown["Compare"][1] and escape(IMG) in shown["Compare"][1]
     assert escape(IMG) in shown["Changes"][1]  # the word diff of the changed clause
-    assert any("Last decision by Mallory" in b for b in shown["Findings"][0])
+    assert any(
+        literal(b).startswith("Last decision by Mallory **<b>x</b>** $y$ [z](http") for b in shown["Findings"][0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -241,7 +248,7 @@ def test_when_a_file_cannot_be_read_then_a_clear_message_shows_and_the_other_fil
         data = encrypt_pdf(make_pdf(["The Provider shall use best efforts."]))
     at = upload(start(), (name, data), (SLA_PDF.name, sla[0]))
     (error,) = at.error
-    assert error.value.startswith(f"**{name}** could not be read: ".replace("_", "\\_"))
+    assert error.value.startswith(f"` {name} ` could not be read: ")
     assert message in error.value
     assert not at.exception
     assert metric(at, "Findings") == str(len(sla[1].findings))
