@@ -28,7 +28,7 @@ from clausecheck.errors import ErrorCode
 from clausecheck.exports import diff_markdown
 from clausecheck.nlp import lemmas
 from clausecheck.readers import Document, read_bytes
-from clausecheck.report import conflicts_to_json, conflicts_to_markdown, md_escape
+from clausecheck.report import conflicts_to_json, conflicts_to_markdown, md_code, md_escape
 from clausecheck.store import OPEN, STATUS_LABELS, STATUSES, Decision, ReviewStore, default_path
 
 ROOT = Path(__file__).resolve().parent
@@ -371,7 +371,7 @@ def decision_form(r: ScanResult, f: Finding, decision: Decision | None, store: R
         )
         saved = st.form_submit_button("Save decision", type="primary")
     if decision:
-        st.caption(f"Last decision by {md_escape(decision.reviewer)} on {decision.updated_at}")
+        st.caption(f"Last decision by {md_code(decision.reviewer)} on {decision.updated_at}")
         history = store.audit(r.sha256, f.id)
         if history and history[-1].action == "reattached":
             st.caption(
@@ -562,7 +562,7 @@ def compare_tab(ok: Opened) -> None:
     policy_r = by_sha[policy][1]
     contracts = [by_sha[s][1] for s in chosen]
     if policy_r.kind != "policy":
-        st.caption(f"{md_escape(policy_r.path)} reads as a {policy_r.kind}, not a policy wording; compared anyway.")
+        st.caption(f"{md_code(policy_r.path)} reads as a {policy_r.kind}, not a policy wording; compared anyway.")
     # the whole texts, so that a security duty is looked for beyond the findings (as the CLI does)
     texts = {r.path: read_document(r.sha256, f.name, f.data).text for f, r in (by_sha[s] for s in chosen)}
     conflicts = compare(policy_r, contracts, texts=texts)
@@ -676,7 +676,7 @@ def changes_tab(ok: Opened) -> None:
         st.info("No clause was added, removed or changed.")
     renumbered = [x for x in d.clauses if x.status == "renumbered"]
     if renumbered:
-        st.caption("Renumbered: " + md_escape(", ".join(f"{x.old_section} → {x.new_section}" for x in renumbered)))
+        st.caption("Renumbered: " + ", ".join(md_code(f"{x.old_section} → {x.new_section}") for x in renumbered))
 
 
 # -- page --------------------------------------------------------------------------------------
@@ -696,7 +696,7 @@ def main() -> None:
         results = [(f, scan_file(f.sha256, f.name, f.data)) for f in files]
     for f, r in results:
         if r.error:
-            st.error(f"**{md_escape(f.name)}** could not be read: {md_escape(r.error)}", icon=":material/error:")
+            st.error(f"{md_code(f.name)} could not be read: {md_escape(r.error)}", icon=":material/error:")
     ok = [(f, r) for f, r in results if not r.error]
     if not ok:
         return

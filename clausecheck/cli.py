@@ -581,3 +581,68 @@ def diff(old, new, fmt, output, threshold, engine, kind, patterns) -> None:
         click.echo(str(exc), err=True)
         sys.exit(2)
     _write(output, fmt, result, {"markdown": exports.diff_markdown}, exports.print_diff)
+
+
+STORE = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False),
+    help="The review store (default: $CLAUSECHECK_STORE, else clausecheck-review.db in this folder).",
+)
+
+
+def _open_store(path: str | None):
+    from .errors import StoreError
+    from .store import ReviewStore
+
+    try:
+        return ReviewStore.existing(path)
+    except StoreError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+@main.group()
+def store() -> None:
+    """Back up and export the review app's decisions and audit trail."""
+
+
+@store.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False))
+@STORE
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+def store_backup(dest, store_path, force) -> None:
+    """Copy the review store to DEST, safely while the app is writing to it."""
+    from .errors import StoreError
+
+    review = _open_store(store_path)
+    if Path(dest).exists() and not force:
+        click.echo(f"{dest} already exists; pass --force to overwrite it", err=True)
+        sys.exit(2)
+    try:
+        copied = review.backup(dest, overwrite=force)
+    except StoreError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(f"backed up {copied} decision(s) and the audit trail from {review.path} to {dest}", err=True)
+
+
+@store.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--table",
+    type=click.Choice(["decisions", "audit"]),
+    help="Only this table (CSV holds one table: decisions unless this says audit; JSON holds both).",
+)
+@OUTPUT
+@STORE
+def store_export(fmt, table, output, store_path) -> None:
+    """Export the decisions and the audit trail of the review store."""
+    from . import review_export
+
+    review = _open_store(store_path)
+    with _output(output) as out:
+        if fmt == "csv":
+            out.write(review_export.store_csv(review, table or "decisions"))
+        else:
+            out.write(review_export.store_json(review, [table] if table else review_export.STORE_TABLES))

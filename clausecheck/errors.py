@@ -40,6 +40,11 @@ class ReadError(Exception):
         self.message = message
 
 
+class StoreError(Exception):
+    """The review store cannot do what was asked (a backup over an existing file, a file that is
+    not a review store). ``str(err)`` is the message shown to users."""
+
+
 class RuleIssue:
     """One problem in a rule file, located as ``file:line: rule id: field: message``."""
 

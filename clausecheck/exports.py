@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
 from .diff import ClauseChange, DocumentDiff, FindingChange
 from .register import Obligation, Register
-from .report import md_escape, safe_cell
+from .report import md_escape, write_csv
 
 REGISTER_FIELDS = [
     "document",
@@ -70,12 +68,7 @@ def _row(o: Obligation) -> dict:
 
 
 def register_csv(register: Register) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=REGISTER_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for o in register.obligations:
-        writer.writerow({k: safe_cell(v) for k, v in _row(o).items()})
-    return out.getvalue()
+    return write_csv((_row(o) for o in register.obligations), REGISTER_FIELDS)
 
 
 def register_markdown(register: Register) -> str:

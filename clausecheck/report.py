@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -107,9 +108,11 @@ def csv_rows(results: Iterable[ScanResult]) -> Iterator[tuple[ScanResult, Findin
 
 
 def write_csv(rows: Iterable[dict], fields: list[str]) -> str:
-    """CSV text with every cell neutralised against formula injection (:func:`safe_cell`)."""
+    """CSV text with every cell neutralised against formula injection (:func:`safe_cell`). Lines end
+    with CRLF (RFC 4180), so that a cell holding a bare CR is quoted too: unquoted, a spreadsheet
+    would start a new row there."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: safe_cell(v) for k, v in row.items()})
@@ -120,12 +123,25 @@ def to_csv(results: Iterable[ScanResult]) -> str:
     return write_csv((row for _, _, row in csv_rows(results)), CSV_FIELDS)
 
 
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # &amp; &#60; would be shown as the character they name
+
+
 def md_escape(text: str) -> str:
-    """Escape text for a Markdown table cell or paragraph."""
+    """Escape text for a Markdown table cell or paragraph (on one line): HTML, emphasis, links,
+    images, headings, strikethrough, ``$`` maths (Streamlit) and entities show as the characters typed."""
     out = " ".join(text.split())
-    for ch in "\\`*_{}[]<>()#+!|$":
+    for ch in "\\`*_{}[]<>()#+!|$~":
         out = out.replace(ch, "\\" + ch)
-    return out
+    return _ENTITY.sub(r"\\&", out)
+
+
+def md_code(text: str) -> str:
+    """``text`` (on one line) as a Markdown code span: shown exactly as typed. Unlike
+    :func:`md_escape`, this also keeps a renderer (Streamlit's) from turning ``www.`` addresses and
+    e-mail addresses into links and ``:name:`` into emoji, which it does after escapes are read."""
+    text = " ".join(text.split())
+    fence = "`" * (max(map(len, re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def page_label(f: Finding) -> str:

@@ -18,8 +18,23 @@ from html import escape
 from . import __version__
 from .model import SCHEMA_VERSION, Finding, ScanResult, Severity
 from .report import CSV_FIELDS, csv_rows, md_escape, write_csv
-from .store import OPEN, STATUS_LABELS, Decision
+from .store import OPEN, STATUS_LABELS, Decision, ReviewStore
 
+STORE_TABLES = ("decisions", "audit")
+DECISION_FIELDS = [
+    "doc_sha256",
+    "finding_id",
+    "status",
+    "comment",
+    "reviewer",
+    "updated_at",
+    "rule_id",
+    "category",
+    "clause_start",
+    "clause_end",
+    "clause_text",
+]
+AUDIT_FIELDS = ["id", "at", "reviewer", "doc_sha256", "finding_id", "action", "old", "new"]
 Reviewed = Sequence[tuple[ScanResult, Mapping[str, Decision]]]
 REVIEW_FIELDS = ["review_status", "review_comment", "reviewer", "reviewed_at"]
 
@@ -270,3 +285,37 @@ def to_memo_html(reviewed: Reviewed, title: str = "Contract review memo") -> str
             out.append("</section>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+# -- the whole store (clausecheck store export) ------------------------------------------------
+
+
+def _store_rows(store: ReviewStore, table: str) -> list[dict]:
+    if table == "decisions":
+        return [{k: getattr(d, k) for k in DECISION_FIELDS} for d in store.all_decisions()]
+    return [{k: getattr(e, k) for k in AUDIT_FIELDS} for e in store.audit()]
+
+
+def store_csv(store: ReviewStore, table: str = "decisions") -> str:
+    """One table of the store (``decisions`` or ``audit``) as formula-safe CSV; an audit entry's
+    ``old`` and ``new`` states are JSON objects."""
+    rows = _store_rows(store, table)
+    if table == "audit":
+        rows = [{**r, "old": _json_cell(r["old"]), "new": _json_cell(r["new"])} for r in rows]
+    return write_csv(rows, DECISION_FIELDS if table == "decisions" else AUDIT_FIELDS)
+
+
+def _json_cell(state: dict | None) -> str:
+    return "" if state is None else json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+def store_json(store: ReviewStore, tables: Sequence[str] = STORE_TABLES) -> str:
+    """The store's decisions and audit trail (or the ``tables`` named) as one JSON document."""
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "clausecheck_version": __version__,
+        "exported_at": _now(),
+        "store": str(store.path.resolve()),
+        **{table: _store_rows(store, table) for table in tables},
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -8,7 +8,11 @@ now covers the same clause in the same category (and re-keys it, with an audit e
 
 The database is one file: the ``path`` given, else ``$CLAUSECHECK_STORE``, else
 ``clausecheck-review.db`` in the working directory. It runs in WAL mode, and each operation
-opens its own connection, so one store can serve several threads (Streamlit sessions).
+opens its own connection, so one store can serve several threads (Streamlit sessions) and
+processes: a writer waits up to ``BUSY_TIMEOUT`` seconds for another's transaction to finish.
+Every decision and its audit entry are written in one transaction with ``synchronous=FULL``, so a
+decision that was saved survives the process being killed (or the power failing) straight after.
+:meth:`ReviewStore.backup` copies the store while it is in use (SQLite's online backup).
 This module is a face: the core never imports it.
 """
 
@@ -18,11 +22,12 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .errors import StoreError
 from .model import Finding
 
 ENV_VAR = "CLAUSECHECK_STORE"
@@ -32,6 +37,7 @@ STATUS_LABELS = {"accepted": "Accepted", "dismissed": "Dismissed", "follow-up": 
 OPEN = "open"  # the status of a finding without a decision
 SYSTEM_REVIEWER = "clausecheck"  # who re-attaches decisions after a re-scan
 _SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 30  # seconds a writer waits for another session's transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -115,10 +121,29 @@ class ReviewStore:
             con.executescript(_SCHEMA)
             con.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
+    @classmethod
+    def existing(cls, path: str | Path | None = None) -> ReviewStore:
+        """The store at ``path`` (default: :func:`default_path`), which must already exist."""
+        path = Path(path).expanduser() if path else default_path()
+        if not path.is_file():
+            raise StoreError(
+                f"no review store at {path}: the app creates it when the first decision is saved "
+                f"(set --store or ${ENV_VAR} to use another file)"
+            )
+        try:  # read-only first: another program's database is not changed
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a clausecheck review store ({exc})") from None
+        if not {"decisions", "audit"} <= tables:
+            raise StoreError(f"{path} is an SQLite database but not a clausecheck review store")
+        return cls(path)
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         con.row_factory = sqlite3.Row
+        con.execute("PRAGMA synchronous=FULL")  # a committed decision is on disk, not only in the OS cache
         try:
             yield con
         finally:
@@ -142,6 +167,12 @@ class ReviewStore:
         with self._connect() as con:
             rows = con.execute("SELECT * FROM decisions WHERE doc_sha256 = ?", (doc_sha256,)).fetchall()
         return {r["finding_id"]: Decision(**dict(r)) for r in rows}
+
+    def all_decisions(self) -> list[Decision]:
+        """Every decision in the store, by document and then clause order."""
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM decisions ORDER BY doc_sha256, clause_start, finding_id").fetchall()
+        return [Decision(**dict(r)) for r in rows]
 
     def attach(self, doc_sha256: str, findings: Iterable[Finding]) -> dict[str, Decision]:
         """The decisions for these findings, by finding id.
@@ -186,6 +217,34 @@ class ReviewStore:
             AuditEntry(**{**dict(r), "old": _load(r["old"]), "new": _load(r["new"])})  # type: ignore[arg-type]
             for r in rows
         ]
+
+    def backup(self, dest: str | Path, overwrite: bool = False) -> int:
+        """Copy the store to ``dest`` (one self-contained SQLite file) with SQLite's online backup
+        API: a consistent snapshot of every committed decision even while other sessions write.
+        The copy is checked (``PRAGMA integrity_check``) before it replaces ``dest``. Returns the
+        number of decisions copied."""
+        dest = Path(dest).expanduser()
+        if dest.resolve() == self.path.resolve():
+            raise StoreError(f"{dest} is the review store itself; choose another file for the backup")
+        if dest.exists() and not overwrite:
+            raise StoreError(f"{dest} already exists; it is not overwritten")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".partial")  # dest is never a half-written copy
+        partial.unlink(missing_ok=True)
+        out = sqlite3.connect(partial, isolation_level=None)
+        try:
+            with self._connect() as src:
+                src.backup(out)  # all pages in one step: one snapshot
+            out.execute("PRAGMA journal_mode=DELETE")  # no -wal file to carry along with the copy
+            check = out.execute("PRAGMA integrity_check").fetchall()
+            copied = out.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        finally:
+            out.close()
+        if check != [("ok",)]:
+            partial.unlink()
+            raise StoreError(f"the backup of {self.path} failed SQLite's integrity check: {check[0][0]}")
+        os.replace(partial, dest)
+        return copied
 
     # -- writing -------------------------------------------------------------------------------
 

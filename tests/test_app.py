@@ -7,6 +7,7 @@ from html import escape
 
 import pytest
 from conftest import ROOT, SAMPLES, encrypt_pdf, make_pdf
+from hostile import literal
 from streamlit.testing.v1 import AppTest
 
 from clausecheck import scan
@@ -116,11 +117,38 @@ def test_when_a_decision_is_saved_then_a_new_session_sees_it_after_rerunning_the
     show(again, "Findings")
     assert again.radio[0].value == "follow-up"
     assert again.text_area[0].value == "Ask the customer to accept *reasonable* efforts; cap $50_000"
-    assert any("Last decision by Ada Lovelace" in c.value for c in again.caption)
+    assert any(literal(c.value).startswith("Last decision by Ada Lovelace on ") for c in again.caption)
     (entry,) = ReviewStore(store_path).audit(result.sha256)
     assert (entry.reviewer, entry.action, entry.new["status"]) == ("Ada Lovelace", "decided", "follow-up")
     audit_tables = [d.value for d in show(again, "Audit trail").dataframe if "Who" in d.value.columns]
     assert audit_tables and list(audit_tables[0]["Who"]) == ["Ada Lovelace"]
+
+
+def test_two_sessions_deciding_on_the_same_finding_at_once_lose_neither_decision(store_path, sla):
+    """Grace's page still shows the finding open when Ada saves; Grace's later decision replaces
+    Ada's and the audit trail keeps both, with Ada's as what Grace's replaced."""
+    data, result = sla
+    first = min(result.findings, key=lambda f: f.start)
+    ada = show(upload(start("Ada Lovelace"), (SLA_PDF.name, data)), "Findings")
+    grace = show(upload(start("Grace Hopper"), (SLA_PDF.name, data)), "Findings")  # open before Ada saves
+    for at, status, comment in ((ada, "accepted", "fine"), (grace, "follow-up", "ask counsel")):
+        assert at.radio[0].value is None  # both pages show the finding open
+        at.radio[0].set_value(status)
+        at.text_area[0].set_value(comment)
+        button(at, "Save decision").click().run()
+        assert not at.exception and not at.error
+    trail = ReviewStore(store_path).audit(result.sha256)
+    assert [(e.reviewer, e.action, e.finding_id) for e in trail] == [
+        ("Ada Lovelace", "decided", first.id),
+        ("Grace Hopper", "changed", first.id),
+    ]
+    assert (trail[1].old["status"], trail[1].old["comment"], trail[1].old["reviewer"]) == (
+        "accepted",
+        "fine",
+        "Ada Lovelace",
+    )
+    ada.run()  # Ada's next rerun says who decided last (her form keeps what she entered)
+    assert any(literal(c.value).startswith("Last decision by Grace Hopper on ") for c in ada.caption)
 
 
 def test_when_no_reviewer_name_is_given_then_no_decision_is_recorded(store_path, sla):
@@ -153,17 +181,55 @@ def test_filters_narrow_the_findings_list(store_path, sla):
     assert any(i.value == "No finding matches these filters." for i in at.info)
 
 
-def test_contract_text_is_escaped_html_never_markdown(store_path):
-    text = (
-        b"SERVICES AGREEMENT\n\nThis Agreement is made by and between the parties.\n\n"
-        b"1. The Provider shall use commercially reasonable efforts to restore <b>service</b> "
-        b"within *four* hours for fees_total of $5,000 and $6,000.\n"
+MARKDOWN_ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader")
+
+
+def _shown(at: AppTest) -> tuple[list[str], str]:
+    """The bodies of every element Streamlit renders as Markdown, and the HTML of the st.html ones."""
+    return [e.value for kind in MARKDOWN_ELEMENTS for e in at.get(kind)], html(at)
+
+
+def test_hostile_contract_text_file_names_and_comments_are_shown_inert_on_every_tab(store_path):
+    """Script, HTML, Markdown, LaTeX and entities from the contract (TXT and DOCX), its file name and
+    the reviewer: no Markdown element leaves any of it unescaped, no HTML element holds a live tag,
+    and the text is there, escaped, where the app shows it. (test_browser.py checks the same page.)"""
+    from hostile import CONTRACT, IMG, LATEX, NAME, SCRIPT, contract_docx, contract_v2, interpreted
+
+    policy, docx = SAMPLES / "cyber-policy-wording.txt", contract_docx()
+    at = start(reviewer="Mallory **<b>x</b>** $y$ [z](http://evil.example)")
+    upload(
+        at,
+        (NAME, CONTRACT.encode()),
+        ("v2 " + NAME, contract_v2().encode()),
+        (NAME.replace(".txt", ".docx"), docx),
+        ("empty " + NAME, b""),
+        (policy.name, policy.read_bytes()),
     )
-    at = show(upload(start(), ("odd.txt", text)), "Findings")
-    page = html(at)
-    assert "&lt;b&gt;service&lt;/b&gt;" in page and "<b>service</b>" not in page
-    assert "*four* hours for fees_total of $5,000 and $6,000." in page
-    assert not any("service" in m.value for m in at.markdown)
+    shown = {"Overview": _shown(at)}
+    (error,) = at.error
+    assert literal(error.value) == f"empty {NAME} could not be read: the file is empty (0 bytes)"  # as typed
+    show(at, "Findings")
+    at.radio[0].set_value("follow-up")
+    at.text_area[0].set_value(f"=1+1 {SCRIPT} **now** $z$ [x](http://evil.example)")
+    button(at, "Save decision").click().run()
+    assert not at.exception and ReviewStore(store_path).all_decisions()
+    shown["Findings"] = _shown(at)
+    for tab in ("Audit trail", "Export", "Compare", "Changes"):
+        shown[tab] = _shown(show(at, tab))
+    at.session_state["doc"] = hashlib.sha256(docx).hexdigest()
+    shown["Findings (DOCX)"] = _shown(show(at, "Findings"))
+    for tab, (bodies, page) in shown.items():
+        assert not [(b, interpreted(b)) for b in bodies if interpreted(b)], tab
+        assert not [tag for tag in ("<script", "<img", "<iframe", "<b>x") if tag in page], tab
+    # the text itself is shown, escaped, where the app shows it
+    assert escape(NAME) in shown["Overview"][1]  # the page header
+    for tab in ("Findings", "Findings (DOCX)"):
+        assert escape(SCRIPT) in shown[tab][1] and escape(LATEX) in shown[tab][1]
+    assert escape(SCRIPT) in shown["Compare"][1] and escape(IMG) in shown["Compare"][1]
+    assert escape(IMG) in shown["Changes"][1]  # the word diff of the changed clause
+    assert any(
+        literal(b).startswith("Last decision by Mallory **<b>x</b>** $y$ [z](http") for b in shown["Findings"][0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,7 +248,7 @@ def test_when_a_file_cannot_be_read_then_a_clear_message_shows_and_the_other_fil
         data = encrypt_pdf(make_pdf(["The Provider shall use best efforts."]))
     at = upload(start(), (name, data), (SLA_PDF.name, sla[0]))
     (error,) = at.error
-    assert error.value.startswith(f"**{name}** could not be read: ".replace("_", "\\_"))
+    assert error.value.startswith(f"` {name} ` could not be read: ")
     assert message in error.value
     assert not at.exception
     assert metric(at, "Findings") == str(len(sla[1].findings))
@@ -317,3 +383,28 @@ def test_changes_shows_the_changed_clause_and_the_finding_that_changed(store_pat
 def test_changes_asks_for_two_documents(store_path):
     at = show(upload(start(), (SLA_TXT.name, SLA_TXT.read_bytes())), "Changes")
     assert any("Open two versions" in i.value for i in at.info)
+
+
+def test_streamlit_config_keeps_the_app_on_this_machine_and_its_upload_limit_is_the_readers():
+    import tomllib
+
+    from clausecheck.readers import MAX_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False  # no usage statistics
+    assert config["server"]["address"] == config["browser"]["serverAddress"] == "127.0.0.1"
+    assert config["server"]["headless"] is True and config["server"]["enableXsrfProtection"] is True
+    assert config["client"]["showErrorDetails"] == "none" and config["client"]["toolbarMode"] == "minimal"
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES  # Streamlit counts MB as MiB on the server
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert not [u for u in ("http://", "https://", "@import", "url(") if u in source]  # no remote assets
+
+
+def test_a_file_over_the_size_limit_is_refused_with_a_clear_message():
+    """The server refuses uploads over server.maxUploadSize (above); what the app is given is
+    scanned by scan(), whose reader refuses anything over MAX_BYTES before reading it, with the
+    message the app shows as "NAME could not be read: ..." (as for the bad files above)."""
+    from clausecheck.readers import MAX_BYTES
+
+    huge = scan(b"a" * (MAX_BYTES + 1), name="huge.txt")
+    assert (huge.error_code, huge.error) == ("too-large", "the file is 100.0 MiB, over the 100 MiB limit")

@@ -263,3 +263,72 @@ def test_a_thirty_page_pdf_shows_its_pages_and_findings_after_upload(page, tmp_p
     print(f"30-page PDF: findings shown {elapsed:.2f} s after the upload; the scan took {scan_in_app} s of it")
     shown = page.get_by_test_id("stMetric").filter(has_text="Findings").first.inner_text()
     assert str(len(expected.findings)) in shown.split()
+
+
+_INJECTED = """() => ({
+    pwned: window.__pwned,
+    scripts: [...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')).length,
+    handlers: [...document.querySelectorAll('[onerror], [onload]')].length,
+    frames: document.querySelectorAll('iframe[src*="evil"]').length,
+    links: document.querySelectorAll('a[href*="evil"]').length,
+    images: document.querySelectorAll('img[src="x"], img[src*="evil"]').length,
+    maths: document.querySelectorAll('.katex, math').length,
+    formatted: [...document.querySelectorAll('strong, b, em, h1, h2')]
+        .filter(e => /^(Acme|bold|now|x|MSA|link)$/.test(e.textContent.trim())).length,
+})"""
+
+
+def test_hostile_contract_text_and_file_names_stay_inert_text_in_a_real_browser(page, app_url):
+    """Script, HTML, Markdown, LaTeX and entities in the clauses, the file names and the reviewer's
+    comment are shown as the characters typed on every tab: nothing runs, nothing is fetched,
+    nothing is formatted. (tests/test_app.py checks the same text element by element.)"""
+    from hostile import CONTRACT, IMG, LATEX, NAME, SCRIPT, contract_v2
+
+    dialogs, evil = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: evil.append(r.url) if "evil" in r.url or urlparse(r.url).path == "/x" else None)
+    page.get_by_label("Reviewer", exact=True).fill("Mallory **<b>x</b>** $y$")
+    page.get_by_label("Reviewer", exact=True).press("Enter")
+    _settle(page)
+    policy = SAMPLES / "cyber-policy-wording.txt"
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [
+            {"name": NAME, "mimeType": "text/plain", "buffer": CONTRACT.encode()},
+            {"name": "v2 " + NAME, "mimeType": "text/plain", "buffer": contract_v2().encode()},
+            {"name": "empty " + NAME, "mimeType": "text/plain", "buffer": b""},
+            {"name": policy.name, "mimeType": "text/plain", "buffer": policy.read_bytes()},
+        ]
+    )
+    page.get_by_text("Findings by category and severity").wait_for()
+    _settle(page)
+    seen = {"Overview": page.evaluate(_INJECTED)}
+    texts = {"Overview": page.inner_text("body")}
+    _tab(page, "Findings")
+    page.locator(".cc-text mark").first.wait_for()
+    page.get_by_role("radio", name="Needs follow-up").check(force=True)
+    page.get_by_label("Comment", exact=True).fill(f"ask {SCRIPT} **now** $z$ [x](http://evil.example)")
+    page.get_by_role("button", name="Save decision").click()
+    page.get_by_text("Saved: Needs follow-up.").wait_for()
+    _settle(page)
+    seen["Findings"], texts["Findings"] = page.evaluate(_INJECTED), page.locator(".cc-clause").inner_text()
+    for tab in ("Audit trail", "Export", "Compare", "Changes"):
+        _tab(page, tab)
+        _settle(page)
+        seen[tab], texts[tab] = page.evaluate(_INJECTED), page.inner_text("body")
+    clean = {
+        "pwned": None,
+        "scripts": 0,
+        "handlers": 0,
+        "frames": 0,
+        "links": 0,
+        "images": 0,
+        "maths": 0,
+        "formatted": 0,
+    }
+    assert {tab: {k: v for k, v in s.items() if v != clean[k]} for tab, s in seen.items() if s != clean} == {}
+    assert dialogs == [] and evil == []
+    # shown as typed: the whole file name (in the header and in the error), the clause with its script
+    assert texts["Overview"].count(NAME) >= 2 and f"empty {NAME} could not be read" in texts["Overview"]
+    assert SCRIPT in texts["Findings"] and LATEX in texts["Findings"]
+    assert SCRIPT in texts["Compare"] and IMG in texts["Compare"]  # the contract's evidence
+    assert IMG in texts["Changes"] and SCRIPT in texts["Changes"]  # the word diffs

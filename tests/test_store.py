@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 from conftest import make_finding as finding
+from hostile import DANGEROUS_CELL_STARTS, SCRIPT
 
 from clausecheck.store import ReviewStore, default_path
 
@@ -163,3 +165,95 @@ def test_when_a_finding_already_has_its_own_decision_then_an_orphan_does_not_ove
     got = store.attach(DOC, [finding("new-id")])
     assert got["new-id"].status == "accepted" and got["new-id"].reviewer == "Grace"
     assert set(store.decisions(DOC)) == {"old-id", "new-id"}
+
+
+# -- clausecheck store backup / export ---------------------------------------------------------
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from clausecheck.cli import main
+
+    return CliRunner().invoke(main, ["store", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def hostile_store(tmp_path, monkeypatch):
+    """A store (found through $CLAUSECHECK_STORE) whose clause, comment and reviewer start like formulas."""
+    path = tmp_path / "review.db"
+    monkeypatch.setenv("CLAUSECHECK_STORE", str(path))
+    store = ReviewStore(path)
+    for i, lead in enumerate(DANGEROUS_CELL_STARTS):
+        clause = f'{lead}HYPERLINK("http://evil.example") {SCRIPT} The Provider\'s aggregate liability is capped.'
+        store.record(
+            DOC, finding(f"f{i}", start=100 * i, clause_text=clause), "accepted", f"{lead}SUM(A1)", f"{lead}Ada"
+        )
+    store.clear(DOC, "f0", "Grace")
+    return store
+
+
+def test_store_export_csv_holds_every_decision_or_audit_entry_with_no_cell_a_spreadsheet_would_run(hostile_store):
+    import csv
+    import io
+
+    decisions = list(csv.DictReader(io.StringIO(_cli("export").stdout)))
+    assert [r["finding_id"] for r in decisions] == [f"f{i}" for i in range(1, len(DANGEROUS_CELL_STARTS))]
+    audit = list(csv.DictReader(io.StringIO(_cli("export", "--table", "audit").stdout)))
+    assert [r["action"] for r in audit] == ["decided"] * len(DANGEROUS_CELL_STARTS) + ["cleared"]
+    for row in decisions + audit:
+        assert not [v for v in row.values() if v.startswith(DANGEROUS_CELL_STARTS)], row
+    first = decisions[0]  # the text itself is kept, behind an apostrophe
+    assert (
+        first["comment"] == "'+SUM(A1)"
+        and first["reviewer"] == "'+Ada"
+        and first["clause_text"].startswith("'+HYPERLINK")
+    )
+    assert json.loads(audit[-1]["old"])["status"] == "accepted" and audit[-1]["new"] == ""
+
+
+def test_store_export_json_has_the_decisions_and_the_audit_trail(hostile_store, tmp_path):
+    target = tmp_path / "store.json"
+    assert _cli("export", "--format", "json", "--output", str(target)).stdout == ""
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert doc["store"] == str(hostile_store.path.resolve())
+    assert [d["finding_id"] for d in doc["decisions"]] == [d.finding_id for d in hostile_store.all_decisions()]
+    assert len(doc["audit"]) == len(hostile_store.audit()) == len(DANGEROUS_CELL_STARTS) + 1
+    assert doc["decisions"][0]["comment"] == "+SUM(A1)"  # JSON keeps the text as it is
+    only = json.loads(_cli("export", "--format", "json", "--table", "audit").stdout)
+    assert "decisions" not in only and len(only["audit"]) == len(doc["audit"])
+
+
+def test_store_backup_copies_the_store_and_refuses_to_overwrite_without_force(hostile_store, tmp_path):
+    copy = tmp_path / "copy.db"
+    assert _cli("backup", str(copy)).exit_code == 0
+    assert ReviewStore(copy).all_decisions() == hostile_store.all_decisions()
+    assert ReviewStore(copy).audit() == hostile_store.audit()
+    again = _cli("backup", str(copy))
+    assert again.exit_code == 2 and "already exists; pass --force" in again.stderr
+    assert _cli("backup", str(copy), "--force").exit_code == 0
+    itself = _cli("backup", str(hostile_store.path), "--force")
+    assert itself.exit_code == 2 and "is the review store itself" in itself.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no review store at"),
+        (b"not a database at all" * 100, "is not a clausecheck review store"),
+        ("other", "not a clausecheck review store"),
+    ],
+)
+def test_store_commands_say_clearly_when_the_store_is_missing_or_not_a_review_store(tmp_path, content, message):
+    path = tmp_path / "store.db"
+    if content == "other":
+        with sqlite3.connect(path) as con:
+            con.execute("CREATE TABLE notes (x)")
+    elif content is not None:
+        path.write_bytes(content)
+    before = path.read_bytes() if path.exists() else None
+    for args in (["export"], ["backup", str(tmp_path / "copy.db")]):
+        result = _cli(*args, "--store", str(path))
+        assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
+    assert (path.read_bytes() if path.exists() else None) == before  # nothing created or changed
+    assert not (tmp_path / "copy.db").exists()
