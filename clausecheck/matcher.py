@@ -201,6 +201,16 @@ class RuleMatcher:
             return []
         starts = [s for s, _ in sentences]
         applicable = {rid for rid, c in self.compiled.items() if c.rule.applies(kind)}
+        folded_cache: dict[int, str] = {}
+
+        def folded(i: int, j: int | None = None) -> str:
+            """Sentences ``i`` to ``j`` folded (one sentence is folded once)."""
+            if j is not None and j != i:
+                return fold(text[sentences[i][0] : sentences[j][1]])
+            if i not in folded_cache:
+                folded_cache[i] = fold(text[sentences[i][0] : sentences[i][1]])
+            return folded_cache[i]
+
         spans: list[tuple[str, int, str, float, int, int]] = []
         for cs, ce in _chunks(sentences):
             doc = self.nlp(text[cs:ce])
@@ -208,8 +218,17 @@ class RuleMatcher:
             found += [(m, s, e, "phrase") for m, s, e in self.lemma(doc)]
             for a, b, numbers, rows in self._candidates(doc, starts, cs, ce, applicable):
                 pairs = rows.tolist() if self.prefilter else None
+                si = max(bisect_right(starts, cs + doc[a].idx) - 1, 0)
                 for n in numbers:
                     pattern = self.token_patterns[n]
+                    compiled = self.compiled[pattern.rule_id]
+                    # the sentence's words rule the rule out: its hits would all be dropped below
+                    if (
+                        self.prefilter
+                        and (compiled.require or compiled.exclude)
+                        and _context_fails(compiled, folded(si))
+                    ):
+                        continue
                     lo, hi = pattern.window(pairs) if pairs else (0, b - a)
                     if hi > lo:
                         matches = pattern.matcher(doc[a + lo : a + hi])
@@ -222,20 +241,15 @@ class RuleMatcher:
         spans += self._fuzzy(text, sentences, applicable)
 
         hits = []
-        folded_cache: dict[int, str] = {}
         for rid, idx, method, score, start, end in spans:
             si = max(bisect_right(starts, start) - 1, 0)
             sj = max(bisect_right(starts, max(end - 1, start)) - 1, si)
             if si in skip:
                 continue
             compiled = self.compiled[rid]
-            if si not in folded_cache:
-                folded_cache[si] = fold(text[sentences[si][0] : sentences[sj][1]])
-            sent = folded_cache[si] if sj == si else fold(text[sentences[si][0] : sentences[sj][1]])
+            sent = folded(si, sj)
             # a fuzzy phrase is its own evidence: its context words may be misspelt too
-            if compiled.require and method != "fuzzy" and not compiled.require.search(sent):
-                continue
-            if compiled.exclude and compiled.exclude.search(sent):
+            if _context_fails(compiled, sent, require=method != "fuzzy"):
                 continue
             if compiled.section and not compiled.section.search(_headings(segments, start)):
                 continue
@@ -305,6 +319,13 @@ class RuleMatcher:
                     base = sentences[si][0]
                     out.append((rid, idx, "fuzzy", round(align.score / 100, 3), base + a, base + b))
         return out
+
+
+def _context_fails(compiled: _CompiledRule, sent: str, require: bool = True) -> bool:
+    """The folded sentence lacks the rule's required words or holds words that exclude it."""
+    if require and compiled.require and not compiled.require.search(sent):
+        return True
+    return bool(compiled.exclude and compiled.exclude.search(sent))
 
 
 def _headings(segments: Segments, offset: int) -> str:
