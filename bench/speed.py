@@ -240,27 +240,34 @@ def real_pdfs(folder: Path = REAL_PDFS) -> dict | None:
     return {"files": len(files), "first_pass": first, "second_pass": second}
 
 
-def workers(files: list[Path], n: int) -> dict:
-    """A batch scan with ``n`` worker processes (pool start-up included), wall time."""
+def workers(files: list[Path], n: int, repeat: int = REPEAT) -> dict:
+    """A batch scan with ``n`` worker processes (pool start-up included), wall time: the least of
+    ``repeat`` runs, for the same reason as :func:`cpu`."""
     from clausecheck.batch import BatchScan
 
-    batch = BatchScan(files, workers=n)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    results = [r for _, r in batch]
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers have ended and been reaped
-    workers_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
-    pages = sum(r.pages for r in results)
-    return {
-        "workers": n,
-        "files": len(files),
-        "pages": pages,
-        "wall_s": round(wall, 3),
-        "workers_cpu_s": round(workers_cpu, 3),
-        "pages_per_s": round(pages / wall, 1),
-        "peak_mb_per_worker": round(batch.peak_rss_kib / 1024, 1),
-    }
+    best, peak = None, 0.0
+    for _ in range(repeat):
+        batch = BatchScan(files, workers=n)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        results = [r for _, r in batch]
+        wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers have ended and been reaped
+        workers_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        pages = sum(r.pages for r in results)
+        row = {
+            "workers": n,
+            "files": len(files),
+            "pages": pages,
+            "wall_s": round(wall, 3),
+            "workers_cpu_s": round(workers_cpu, 3),
+            "pages_per_s": round(pages / wall, 1),
+            "peak_mb_per_worker": round(batch.peak_rss_kib / 1024, 1),
+        }
+        peak = max(peak, row["peak_mb_per_worker"])
+        if best is None or wall < best["wall_s"]:
+            best = row
+    return best | {"peak_mb_per_worker": peak}
 
 
 def per_page(sizes, engine: str = "pdfium") -> list[dict]:
@@ -398,7 +405,8 @@ def table(res: dict) -> str:
     m = res["machine"]
     lines.append(
         f"\n{res['date']}, {m['cores']} cores, load average {m['load_avg'][0]:.1f} at the end; "
-        f"single-process figures are CPU time, the least of {REPEAT} runs (pdfplumber and first passes: one); workers are wall time; {res['bench_seconds']} s"
+        f"single-process figures are CPU time and workers wall time, each the least of {REPEAT} runs "
+        f"(pdfplumber and first passes: one); {res['bench_seconds']} s"
     )
     return "\n".join(lines)
 
