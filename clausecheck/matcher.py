@@ -201,16 +201,7 @@ class RuleMatcher:
             return []
         starts = [s for s, _ in sentences]
         applicable = {rid for rid, c in self.compiled.items() if c.rule.applies(kind)}
-        folded_cache: dict[int, str] = {}
-
-        def folded(i: int, j: int | None = None) -> str:
-            """Sentences ``i`` to ``j`` folded (one sentence is folded once)."""
-            if j is not None and j != i:
-                return fold(text[sentences[i][0] : sentences[j][1]])
-            if i not in folded_cache:
-                folded_cache[i] = fold(text[sentences[i][0] : sentences[i][1]])
-            return folded_cache[i]
-
+        folded = _FoldedSentences(text, sentences)
         spans: list[tuple[str, int, str, float, int, int]] = []
         for cs, ce in _chunks(sentences):
             doc = self.nlp(text[cs:ce])
@@ -223,11 +214,7 @@ class RuleMatcher:
                     pattern = self.token_patterns[n]
                     compiled = self.compiled[pattern.rule_id]
                     # the sentence's words rule the rule out: its hits would all be dropped below
-                    if (
-                        self.prefilter
-                        and (compiled.require or compiled.exclude)
-                        and _context_fails(compiled, folded(si))
-                    ):
+                    if self.prefilter and folded.rules_out(compiled, si, si):
                         continue
                     lo, hi = pattern.window(pairs) if pairs else (0, b - a)
                     if hi > lo:
@@ -247,9 +234,8 @@ class RuleMatcher:
             if si in skip:
                 continue
             compiled = self.compiled[rid]
-            sent = folded(si, sj)
             # a fuzzy phrase is its own evidence: its context words may be misspelt too
-            if _context_fails(compiled, sent, require=method != "fuzzy"):
+            if folded.rules_out(compiled, si, sj, require=method != "fuzzy"):
                 continue
             if compiled.section and not compiled.section.search(_headings(segments, start)):
                 continue
@@ -259,7 +245,7 @@ class RuleMatcher:
                     continue
             severity = compiled.rule.severity
             for regex, sev in compiled.adjust:
-                if regex.search(sent):
+                if folded.has(regex, si, sj):
                     severity = sev
                     break
             hits.append(Hit(compiled.rule, idx, method, score, start, end, si, sj, severity))
@@ -321,11 +307,39 @@ class RuleMatcher:
         return out
 
 
-def _context_fails(compiled: _CompiledRule, sent: str, require: bool = True) -> bool:
-    """The folded sentence lacks the rule's required words or holds words that exclude it."""
-    if require and compiled.require and not compiled.require.search(sent):
-        return True
-    return bool(compiled.exclude and compiled.exclude.search(sent))
+class _FoldedSentences:
+    """A document's sentences, each folded once, and the context regexes' answers on them kept:
+    several patterns and hits of a rule, and rules that share a phrase list, ask the same sentence."""
+
+    __slots__ = ("_answers", "_folded", "_sentences", "_text")
+
+    def __init__(self, text: str, sentences: list[tuple[int, int]]) -> None:
+        self._text, self._sentences = text, sentences
+        self._folded: dict[int, str] = {}
+        self._answers: dict[tuple[int, re.Pattern], bool] = {}
+
+    def text(self, i: int, j: int) -> str:
+        """Sentences ``i`` to ``j`` folded."""
+        if j != i:
+            return fold(self._text[self._sentences[i][0] : self._sentences[j][1]])
+        if i not in self._folded:
+            self._folded[i] = fold(self._text[self._sentences[i][0] : self._sentences[i][1]])
+        return self._folded[i]
+
+    def has(self, regex: re.Pattern, i: int, j: int) -> bool:
+        if j != i:
+            return regex.search(self.text(i, j)) is not None
+        key = (i, regex)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = regex.search(self.text(i, i)) is not None
+        return answer
+
+    def rules_out(self, compiled: _CompiledRule, i: int, j: int, require: bool = True) -> bool:
+        """Sentences ``i`` to ``j`` lack the rule's required words or hold words that exclude it."""
+        if require and compiled.require and not self.has(compiled.require, i, j):
+            return True
+        return bool(compiled.exclude) and self.has(compiled.exclude, i, j)
 
 
 def _headings(segments: Segments, offset: int) -> str:
