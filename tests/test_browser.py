@@ -3,7 +3,7 @@
 One app server (on a free loopback port, with its own review store) serves the whole module.
 Screenshots of the overview and the detail view are written to tests/artifacts/ (git-ignored).
 Without chromium (or the one CLAUSECHECK_CHROMIUM names) this module is skipped, except under CI=true,
-where it fails: .ci/run installs it.
+where it fails: scripts/test (which .ci/run calls) installs it.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _require(ok: bool, reason: str) -> None:
     if ok:
         return
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: .ci/run must provide it)", pytrace=False)
+        pytest.fail(f"{reason} (CI=true: scripts/system-deps must provide it)", pytrace=False)
     pytest.skip(reason)
 
 

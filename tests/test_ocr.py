@@ -3,7 +3,7 @@ provenance marks, page offsets and word boxes, and what happens without Tesserac
 
 The scanned copies are made here (each page rendered to an image and saved as an image-only
 PDF), never committed. Tests that run Tesseract skip without it, except under CI=true, where
-they fail (.ci/run installs tesseract-ocr).
+they fail (scripts/test installs tesseract-ocr through scripts/system-deps).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def require_tesseract() -> None:
         return
     reason = "Tesseract is not installed (apt-get install tesseract-ocr)"
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: .ci/run must provide it)", pytrace=False)
+        pytest.fail(f"{reason} (CI=true: scripts/system-deps must provide it)", pytrace=False)
     pytest.skip(reason)
 
 
