@@ -363,26 +363,17 @@ def table(res: dict) -> str:
             f"{raw['pdfplumber']['pages']} pages",
         ),
     ]
-    for engine in ("pdfium", "pdfplumber"):
-        r = e2e[engine]
-        rows.append(
-            (
-                f"clausecheck, {engine} engine",
-                f"{r['pages_per_s']:,.1f} pages/s",
-                f"{r['pages']} pages, {r['chars_per_page']} chars/page",
-            )
-        )
+
+    def scanned(label: str, r: dict, files: str = "") -> tuple[str, str, str]:
+        return label, f"{r['pages_per_s']:,.1f} pages/s", f"{files}{r['pages']} pages, {r['chars_per_page']} chars/page"
+
+    rows += [scanned(f"clausecheck, {engine} engine", e2e[engine]) for engine in ("pdfium", "pdfplumber")]
     real = res.get("real_pdfs")
     if real:
-        for name in ("first_pass", "second_pass"):
-            r = real[name]
-            rows.append(
-                (
-                    f"clausecheck, real CUAD PDFs, {name.replace('_', ' ')}",
-                    f"{r['pages_per_s']:,.1f} pages/s",
-                    f"{real['files']} files, {r['pages']} pages, {r['chars_per_page']} chars/page",
-                )
-            )
+        rows += [
+            scanned(f"clausecheck, real CUAD PDFs, {name.replace('_', ' ')}", real[name], f"{real['files']} files, ")
+            for name in ("first_pass", "second_pass")
+        ]
     for w in res["workers"]:
         note = f"{w['files']} files, {w['pages']} pages, wall {w['wall_s']} s, workers' CPU {w['workers_cpu_s']} s"
         rows.append((f"batch, {w['workers']} worker(s)", f"{w['pages_per_s']:,.1f} pages/s", note))
