@@ -11,7 +11,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..nlp import lemmas
 from .document import Page, TextBuilder
 
 LIGATURES = {
@@ -106,6 +105,12 @@ def _same_length(text: str) -> str:
     return text.translate(_SAME_LENGTH) if _ODD_CHARS.search(text) else text
 
 
+def _is_word(word: str) -> bool:
+    from ..nlp import lemmas  # here, not at the top: spaCy takes a second to import
+
+    return lemmas().is_word(word)
+
+
 def _word_before(text: str, end: int, floor: int = 0) -> str:
     """The word characters (as regex ``\\w``) just before ``end``, not before ``floor``. Scanned
     by hand: a regex like ``(\\w+)-$`` retries every start inside a word (quadratic in its length)."""
@@ -127,7 +132,7 @@ def _append_clean(builder: TextBuilder, text: str, src: int) -> None:
         else:
             before = _word_before(text, mark, pos)
             after = _WORD_AFTER.match(text, mark + 1).group()  # stops at the next break mark
-            if not (before and after and lemmas().is_word((before + after).lower())):
+            if not (before and after and _is_word((before + after).lower())):
                 builder.replace("-", src + mark, 1)  # keep a visible hyphen ("self-insured")
         pos = mark + 1
     builder.copy(_same_length(text[pos:]), src + pos)
@@ -169,7 +174,7 @@ def build_text(page_texts: list[str]) -> tuple[str, str, list[Page], TextBuilder
         w = _WORD_START.match(nxt.text) if head else None
         if w:
             word = (head + w.group(1)).lower()
-            if lemmas().is_word(word):  # "secu-\nrity": drop hyphen and break
+            if _is_word(word):  # "secu-\nrity": drop hyphen and break
                 _append_clean(builder, text[:-1], src)
             else:  # "self-\ninsured": keep the hyphen, drop the break
                 _append_clean(builder, text, src)
