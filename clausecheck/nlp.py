@@ -70,9 +70,9 @@ class WarmTokenizer:
     stops saving to the cache after the first word that is a tokenizer exception ("Inc.",
     "e.g.", "U.S."), and every contract has one near the top, so almost every word (and every run
     of white space) of a long document went through the prefix, suffix and infix regexes again,
-    on every document. Each one not seen before is tokenized alone first (a fresh call, so it is
-    cached), then the text in one call that finds nearly everything in the cache. The tokens are
-    spaCy's own, unchanged.
+    on every document. Each one not seen before is tokenized first in a call of its own (plain
+    words together, in one call), so it is cached, then the text in one call that finds nearly
+    everything in the cache. The tokens are spaCy's own, unchanged.
     """
 
     MAX_KNOWN = 200_000  # distinct words remembered before the cache is emptied (bounds memory)
@@ -81,6 +81,7 @@ class WarmTokenizer:
         tokenizer.max_cache_size = self.MAX_KNOWN  # spaCy's default, 10,000, is one long contract
         self.tokenizer = tokenizer
         self.vocab = tokenizer.vocab
+        self._exceptions = frozenset(tokenizer.rules)
         self._known: set[str] = set()
 
     def __call__(self, text: str) -> Doc:
@@ -93,7 +94,11 @@ class WarmTokenizer:
             if len(self._known) + len(new) > self.MAX_KNOWN:
                 self.tokenizer._flush_cache()
                 self._known.clear()
-            for word in new:
+            # letters and digits only, and not an exception: these do not stop the saving; one call
+            plain = [w for w in new if w.isalnum() and w not in self._exceptions]
+            if plain:
+                self.tokenizer(" ".join(plain))
+            for word in new.difference(plain):
                 self.tokenizer(word)
             self._known |= new
         return self.tokenizer(text)
