@@ -133,23 +133,30 @@ def _ocr_pages(
         return {}, {OCR_UNAVAILABLE if enabled else OCR_OFF: [i + 1 for i in indices]}
     read: dict[int, tesseract.OcrPage] = {}
     unread: dict[str, list[int]] = {}
-    for i in indices:
-        with PDFIUM_LOCK:  # render only; Tesseract runs without the lock
-            pdf = _open_pdfium(data)
-            try:
+    with PDFIUM_LOCK:
+        pdf = _open_pdfium(data)  # opened once; each render holds the lock, Tesseract runs without it
+    try:
+        for i in indices:
+            with PDFIUM_LOCK:
                 image = pdf[i].render(scale=tesseract.DPI / 72, grayscale=True).to_pil()
-            finally:
-                pdf.close()
-        try:
-            page = tesseract.recognise(image)
-        except tesseract.OcrError as exc:
-            unread.setdefault(str(exc), []).append(i + 1)
-            continue
-        if page.text.strip():
-            read[i] = page
-        else:
-            unread.setdefault("OCR found no text", []).append(i + 1)
+            _ocr_page(i, image, read, unread)
+    finally:
+        with PDFIUM_LOCK:
+            pdf.close()
     return read, unread
+
+
+def _ocr_page(i: int, image, read: dict, unread: dict) -> None:
+    """OCR page ``i`` (0-based) into ``read``, or its number into ``unread`` under the reason."""
+    try:
+        page = tesseract.recognise(image)
+    except tesseract.OcrError as exc:
+        unread.setdefault(str(exc), []).append(i + 1)
+        return
+    if page.text.strip():
+        read[i] = page
+    else:
+        unread.setdefault("OCR found no text", []).append(i + 1)
 
 
 def _ocr_note(scanned: dict[int, tesseract.OcrPage]) -> str:
