@@ -265,9 +265,19 @@ def filtered(r: ScanResult, decisions: dict[str, Decision], sha: str) -> list[Fi
         "Review status", [OPEN, *STATUSES], format_func=STATUS_LABELS.get, key=f"f-status-{sha}", placeholder="All"
     )
     query = cols[3].text_input("Search", key=f"f-q-{sha}", placeholder="Words in the clause, section, rule…")
+    possible = sum(f.source == "model" for f in r.findings)
+    show_possible = st.toggle(
+        f"Show possible clauses found by the trained model ({possible})",
+        value=True,
+        key=f"f-model-{sha}",
+        help="Sentences no rule matched but the sentence classifier scored as this category. Check each one.",
+        disabled=not possible,
+    )
     needle = " ".join(query.lower().split())
     out = []
     for f in sorted(r.findings, key=lambda f: f.start):
+        if f.source == "model" and not show_possible:
+            continue
         hay = " ".join([f.clause_text, f.title, f.section.label(), f.rule_id, category_name(f.category)]).lower()
         if (
             (not cats or f.category in cats)
@@ -282,7 +292,8 @@ def filtered(r: ScanResult, decisions: dict[str, Decision], sha: str) -> list[Fi
 def finding_label(f: Finding, decisions: dict[str, Decision]) -> str:
     page = f"p.{f.page} · " if f.page else ""
     status = STATUS_LABELS[status_of(f, decisions)]
-    return f"{f.severity.value.upper()} · {category_name(f.category)} · {page}{f.title} [{status}]"
+    possible = "possible · " if f.source == "model" else ""
+    return f"{f.severity.value.upper()} · {possible}{category_name(f.category)} · {page}{f.title} [{status}]"
 
 
 def finding_list(shown: list[Finding], decisions: dict[str, Decision], sha: str) -> None:
@@ -291,7 +302,7 @@ def finding_list(shown: list[Finding], decisions: dict[str, Decision], sha: str)
     table = pd.DataFrame(
         {
             "Severity": [f.severity.value for f in shown],
-            "Category": [category_name(f.category) for f in shown],
+            "Category": [category_name(f.category) + (" (possible)" if f.source == "model" else "") for f in shown],
             "Page": [f.page for f in shown],
             "Status": [STATUS_LABELS[status_of(f, decisions)] for f in shown],
         }
@@ -337,8 +348,13 @@ def finding_detail(
         + (f"Section {escape(f.section.label())} · " if f.section.label() else "")
         + (f"Page {f.page} · " if f.page else "")
         + ("read by OCR from a scan: check the words against the page · " if f.ocr else "")
-        + f"rule {escape(f.rule_id)} · {f.method} match"
-        + (f" ({f.score:.0f}%)" if f.method == "fuzzy" else "")
+        + (
+            f"possible: the trained model scores it {f.score:.2f}; no rule matched"
+            if f.source == "model"
+            else f"rule {escape(f.rule_id)} · {f.method} match"
+            + (f" ({f.score:.0f}%)" if f.method == "fuzzy" else "")
+            + (f" · model {f.model_score:.2f}" if f.model_score is not None else "")
+        )
         + "</div>"
     )
     st.html(f'<div class="cc-text">{rx.context_html(doc.text, f, before=250, after=250)}</div>')

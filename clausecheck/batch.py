@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import ResultCache, file_sha256
+from .classifier import signature as model_signature
 from .errors import ErrorCode
 from .model import ScanResult, Severity
 from .readers import DEFAULT_ENGINE
@@ -48,6 +49,7 @@ class ScanOptions:
     categories: frozenset[str] | None = None
     min_severity: Severity | str | None = None
     ocr: bool = True  # read PDF pages without a text layer with OCR (when Tesseract is installed)
+    model: bool | str = True  # the trained classifier's findings and scores (False: rules only; or a model file)
 
 
 def timed_out(path: str, seconds: float, sha256: str | None = None) -> ScanResult:
@@ -63,13 +65,13 @@ def crashed(path: str, exc: BaseException, sha256: str | None = None) -> ScanRes
 # --- the worker side ------------------------------------------------------------------------
 
 
-def init_worker(patterns: str | None) -> None:
+def init_worker(patterns: str | None, model: bool | str = True) -> None:
     """Build the engine once per worker process (a no-op when it was inherited by fork)."""
-    get_engine(patterns)
+    get_engine(patterns, model)
 
 
 def scan_in_worker(
-    path: str, engine: str, kind: str | None, patterns: str | None, ocr: bool = True
+    path: str, engine: str, kind: str | None, patterns: str | None, ocr: bool = True, model: bool | str = True
 ) -> tuple[ScanResult, int]:
     """Scan one file with every finding kept; also the worker's peak memory so far (KiB)."""
     hang = os.environ.get(HANG_ENV)
@@ -78,7 +80,7 @@ def scan_in_worker(
 
         while True:  # pragma: no cover - killed by the timeout
             time.sleep(1)
-    result = scan(path, engine=engine, kind=kind, patterns=patterns, ocr=ocr)
+    result = scan(path, engine=engine, kind=kind, patterns=patterns, ocr=ocr, model=model)
     return result, peak_rss_kib()
 
 
@@ -127,6 +129,7 @@ class BatchScan:
                 engine=o.engine,
                 kind=o.kind,
                 ocr=ocr_signature() if o.ocr else "off",
+                model=model_signature(o.model),
             )
 
     def __iter__(self) -> Iterator[tuple[int, ScanResult]]:
@@ -162,17 +165,17 @@ class BatchScan:
             return
         if self.workers == 0 or (len(todo) == 1 and self.timeout is None):  # no pool needed
             for i, path, _ in todo:
-                result, rss = scan_in_worker(path, o.engine, o.kind, o.patterns, o.ocr)
+                result, rss = scan_in_worker(path, o.engine, o.kind, o.patterns, o.ocr, o.model)
                 self.peak_rss_kib = max(self.peak_rss_kib, rss)
                 yield i, result
             return
         from pebble import ProcessPool
 
         size = min(self.workers, len(todo))
-        with ProcessPool(max_workers=size, initializer=init_worker, initargs=(o.patterns,)) as pool:
+        with ProcessPool(max_workers=size, initializer=init_worker, initargs=(o.patterns, o.model)) as pool:
             futures = {}
             for i, path, digest in todo:
-                args = (path, o.engine, o.kind, o.patterns, o.ocr)
+                args = (path, o.engine, o.kind, o.patterns, o.ocr, o.model)
                 futures[pool.schedule(scan_in_worker, args=args, timeout=self.timeout)] = (i, path, digest)
             try:
                 pending = set(futures)

@@ -35,10 +35,12 @@ def file_sha256(path: str | Path) -> str:
 class ResultCache:
     """``get``/``put`` ScanResults under ``directory`` (created when missing)."""
 
-    def __init__(self, directory: str | Path, rules_digest: str, *, engine: str, kind: str | None, ocr: str = ""):
+    def __init__(
+        self, directory: str | Path, rules_digest: str, *, engine: str, kind: str | None, ocr: str = "", model: str = ""
+    ):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._salt = f"{__version__}\0{rules_digest}\0{engine}\0{kind or ''}\0{ocr}"
+        self._salt = f"{__version__}\0{rules_digest}\0{engine}\0{kind or ''}\0{ocr}\0{model}"
 
     def key(self, sha256: str) -> str:
         return hashlib.sha256(f"{self._salt}\0{sha256}".encode()).hexdigest()

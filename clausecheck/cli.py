@@ -35,6 +35,23 @@ KIND = click.option(
 PATTERNS = click.option("--patterns", type=click.Path(exists=True), help="Patterns folder (default: the bundled one).")
 
 
+def MODEL(f):
+    f = click.option("--no-model", is_flag=True, help="Rules only: no findings or scores from the trained classifier.")(
+        f
+    )
+    return click.option(
+        "--model",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Sentence classifier file (default: the shipped one).",
+    )(f)
+
+
+def _model_choice(model: str | None, no_model: bool):
+    if model and no_model:
+        raise click.BadParameter("--model and --no-model exclude each other")
+    return False if no_model else (model or True)
+
+
 def fail_on(what: str):
     return click.option(
         "--fail-on",
@@ -126,6 +143,7 @@ def main() -> None:
 )
 @KIND
 @PATTERNS
+@MODEL
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
@@ -162,6 +180,8 @@ def scan(
     ocr,
     kind,
     patterns,
+    model,
+    no_model,
     workers,
     timeout,
     cache_dir,
@@ -183,7 +203,8 @@ def scan(
     if workers == 0 and timeout is not None and executor == "local":
         raise click.BadParameter("a timeout needs worker processes; use --workers 1 or more", param_hint="--timeout")
     try:
-        rules = get_engine(patterns).rules
+        chosen = _model_choice(model, no_model)
+        rules = get_engine(patterns, chosen).rules
     except RuleError as exc:
         _fail(exc)
     unknown = set(categories) - set(rules.categories)
@@ -200,7 +221,7 @@ def scan(
                 out.write(report.to_jsonl_line(r))
         batch = BatchScan(
             files,
-            ScanOptions(engine, kind, patterns, frozenset(categories) or None, min_severity, ocr),
+            ScanOptions(engine, kind, patterns, frozenset(categories) or None, min_severity, ocr, chosen),
             workers=workers,
             timeout=timeout,
             cache_dir=cache_dir,
@@ -337,7 +358,12 @@ def rules_test(patterns, rule_ids) -> None:
     type=click.Path(exists=True, file_okay=False),
     help="Folder of the documents (with docs.jsonl for the CUAD layout).",
 )
-@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold labels (JSON Lines).")
+@click.option(
+    "--labels",
+    required=True,
+    type=click.Path(exists=True),
+    help="Gold labels: a JSON Lines file, or a folder of them (one per document).",
+)
 @click.option(
     "--map", "label_map", help="Label map for foreign category names: a name in patterns/label-maps or a file."
 )
@@ -351,21 +377,45 @@ def rules_test(patterns, rule_ids) -> None:
 )
 @PATTERNS
 @ENGINE
-def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> None:
-    """Measure precision and recall of the rules on labelled documents."""
-    from .evaluate import evaluate, load_label_map
+@MODEL
+@click.option(
+    "--folds-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Held-out figures: scan each document with the fold model trained without it "
+    "(the folder `clausecheck train --folds-dir` wrote); needs --set.",
+)
+@click.option("--set", "set_name", help="The training set these documents are (its name in the training config).")
+def eval_(
+    docs_dir, labels, label_map, fmt, show_misses, patterns, engine, model, no_model, folds_dir, set_name
+) -> None:
+    """Measure precision and recall of the rules (and the model) on labelled documents."""
+    from .evaluate import evaluate, load_label_map, load_labels, resolve_documents
     from .scanner import get_engine
     from .scanner import scan as scan_one
 
+    if folds_dir and not set_name:
+        raise click.BadParameter("--folds-dir needs --set (the documents' set in the training config)")
+    chosen = _model_choice(model, no_model)
     try:
-        get_engine(patterns)
+        get_engine(patterns, chosen)
         mapping = load_label_map(label_map)
     except RuleError as exc:
         _fail(exc)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--map") from None
+    route = {}
+    if folds_dir:
+        from .training import fold_models
+
+        models = fold_models(folds_dir)
+        names = resolve_documents(Path(docs_dir), load_labels(Path(labels)))
+        route = {str(path): models.for_document(set_name, name) for name, path in names.items()}
+
+    def scan_doc(path):
+        return scan_one(path, engine=engine, patterns=patterns, model=route.get(str(path), chosen))
+
     try:
-        result = evaluate(docs_dir, labels, mapping, lambda p: scan_one(p, engine=engine, patterns=patterns))
+        result = evaluate(docs_dir, labels, mapping, scan_doc)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--labels") from None
     if fmt == "json":
@@ -417,6 +467,46 @@ def eval_(docs_dir, labels, label_map, fmt, show_misses, patterns, engine) -> No
                 console.print(
                     f"[red]FALSE[/red] {s.category}  {escape(doc)} {rule_id}: {escape(' '.join(text.split())[:300])}"
                 )
+
+
+@main.command()
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Training data and settings (default: patterns/model/training.yaml).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Model file to write (default: the shipped one, clausecheck/data/sentence-classifier.bin).",
+)
+@click.option(
+    "--folds-dir",
+    type=click.Path(file_okay=False, writable=True),
+    help="Also write the fold models here (fold-<k>.bin), for `clausecheck eval --folds-dir`.",
+)
+def train(config, out, folds_dir) -> None:
+    """Train the sentence classifier from the labelled documents (same data, same file)."""
+    from . import training
+    from .classifier import MODEL_PATH
+
+    try:
+        trained = training.train(config, progress=lambda what: click.echo(f"  {what}", err=True))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    training.write(trained, out or MODEL_PATH, folds_dir)
+    meta = trained.meta
+    click.echo(
+        f"trained on {meta['documents']} documents, {meta['sentences']} sentences "
+        f"(data digest {meta['data_digest'][:16]}); wrote {out or MODEL_PATH}",
+        err=True,
+    )
+    for category, c in meta["categories"].items():
+        use = "uses the model" if c["use"] else "rules only"
+        click.echo(
+            f"{category:32} held-out F1 rules {c['heldout_f1_rules']:.3f}, with model "
+            f"{c['heldout_f1_with_model']:.3f}: {use}"
+        )
 
 
 @main.command()

@@ -59,13 +59,20 @@ def close_pool() -> None:
 
 
 def scan_task(
-    path: str, digest: str | None, engine: str, kind: str | None, patterns: str | None, timeout, ocr: bool = True
+    path: str,
+    digest: str | None,
+    engine: str,
+    kind: str | None,
+    patterns: str | None,
+    timeout,
+    ocr: bool = True,
+    model: bool | str = True,
 ):
     """The Dask task: one file, stopped after ``timeout`` seconds. Returns (result, peak KiB)."""
     from distributed import get_worker
 
     pool = _worker_pool(patterns, get_worker().state.nthreads)
-    future = pool.schedule(scan_in_worker, args=(path, engine, kind, patterns, ocr), timeout=timeout)
+    future = pool.schedule(scan_in_worker, args=(path, engine, kind, patterns, ocr, model), timeout=timeout)
     try:
         return future.result()
     except TimeoutError:
@@ -95,7 +102,9 @@ def run_on_dask(batch: BatchScan, todo: list[tuple[int, str, str | None]]) -> It
     try:
         futures = {}
         for i, path, digest in todo:
-            f = client.submit(scan_task, path, digest, o.engine, o.kind, o.patterns, batch.timeout, o.ocr, pure=False)
+            f = client.submit(
+                scan_task, path, digest, o.engine, o.kind, o.patterns, batch.timeout, o.ocr, o.model, pure=False
+            )
             futures[f] = (i, path, digest)
         for future in as_completed(futures):
             i, path, digest = futures[future]

@@ -123,6 +123,10 @@ def load_label_map(name_or_path: str | None) -> dict[str, tuple[str, ...]] | Non
 
 
 def load_labels(path: Path) -> list[Gold]:
+    """Labels from a JSON Lines file, or from every ``*.jsonl`` file of a folder (one per document)."""
+    path = Path(path)
+    if path.is_dir():
+        return [g for f in sorted(path.glob("*.jsonl")) for g in load_labels(f)]
     gold = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -162,7 +166,9 @@ def evaluate(
     label_map: dict[str, tuple[str, ...]] | None = None,
     scan_fn: Callable[[Path], ScanResult] | None = None,
     on_result: Callable[[str, ScanResult], None] | None = None,
+    only: Callable[[str], bool] | None = None,
 ) -> Evaluation:
+    """Scan the labelled documents (``only``: those whose name it accepts) and score the findings."""
     from .scanner import scan
 
     docs_dir, labels = Path(docs_dir), Path(labels)
@@ -173,6 +179,8 @@ def evaluate(
     else:
         groups = {c: (c,) for c in sorted({g.category for g in gold})}
     documents = resolve_documents(docs_dir, gold)
+    if only is not None:
+        documents = {name: path for name, path in documents.items() if only(name)}
     by_doc: dict[str, list[Gold]] = {}
     for g in gold:
         by_doc.setdefault(g.doc, []).append(g)

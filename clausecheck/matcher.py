@@ -193,9 +193,12 @@ class RuleMatcher:
 
     # --- matching --------------------------------------------------------------------------
 
-    def raw_hits(self, text: str, segments: Segments, kind: str = "unknown") -> list[Hit]:
+    def raw_hits(
+        self, text: str, segments: Segments, kind: str = "unknown", chunk_docs: list | None = None
+    ) -> list[Hit]:
         """Every pattern match that passes its rule's context, before merging. Sentences that are
-        only a heading line ("7. Limitation of Liability") give no hits."""
+        only a heading line ("7. Limitation of Liability") give no hits. ``chunk_docs``, when given,
+        receives each ``(chunk start, spaCy doc)`` read (the classifier reads the same docs)."""
         sentences, skip = segments.sentences, segments.headings
         if not sentences:
             return []
@@ -205,6 +208,8 @@ class RuleMatcher:
         spans: list[tuple[str, int, str, float, int, int]] = []
         for cs, ce in _chunks(sentences):
             doc = self.nlp(text[cs:ce])
+            if chunk_docs is not None:
+                chunk_docs.append((cs, doc))
             found = [(m, s, e, "phrase") for m, s, e in self.lower(doc)]
             found += [(m, s, e, "phrase") for m, s, e in self.lemma(doc)]
             for a, b, numbers, rows in self._candidates(doc, starts, cs, ce, applicable):

@@ -28,7 +28,7 @@ class Severity(StrEnum):
 _RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
 
 Kind = Literal["contract", "policy", "application", "unknown"]
-Method = Literal["phrase", "token", "fuzzy"]
+Method = Literal["phrase", "token", "fuzzy", "model"]
 
 
 class Section(BaseModel):
@@ -73,6 +73,14 @@ class Finding(BaseModel):
         description="every range of matched words (start, end) of the rules merged into the finding",
     )
     ocr: bool = Field(default=False, description="the finding is on a page whose text came from OCR (a scan)")
+    source: Literal["rule", "model"] = Field(
+        default="rule",
+        description="'rule': a rule in patterns/ matched; 'model': only the trained sentence classifier "
+        "found it (a possible clause; `score` is its probability)",
+    )
+    model_score: float | None = Field(
+        default=None, description="the classifier's probability for the finding's category on its sentence"
+    )
 
 
 class MissingClause(BaseModel):

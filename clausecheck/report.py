@@ -34,8 +34,10 @@ CSV_FIELDS = [
     "text",
     "clause_text",
     "method",
+    "source",
     "ocr",
     "score",
+    "model_score",
     "explanation",
     "recommendation",
 ]
@@ -99,8 +101,10 @@ def csv_rows(results: Iterable[ScanResult]) -> Iterator[tuple[ScanResult, Findin
                     "text": f.text,
                     "clause_text": f.clause_text,
                     "method": f.method,
+                    "source": f.source,
                     "ocr": f.ocr,
                     "score": f.score,
+                    "model_score": f.model_score,
                     "explanation": f.explanation,
                     "recommendation": f.recommendation,
                 },
@@ -181,7 +185,7 @@ def to_markdown(results: list[ScanResult]) -> str:
             for f in r.findings:
                 lines.append(
                     f"| {f.severity.value} | {f.category} | {page_label(f)} | {md_escape(f.section.label())} "
-                    f"| {md_escape(f.clause_text[:300])} |"
+                    f"| {md_escape(f.clause_text[:300])}{POSSIBLE_MD if f.source == 'model' else ''} |"
                 )
             lines += ["", "### Explanations", ""]
             for f in r.findings:
@@ -190,6 +194,16 @@ def to_markdown(results: list[ScanResult]) -> str:
                     f"Recommendation: {md_escape(f.recommendation)}"
                 )
     return "\n".join(lines) + "\n"
+
+
+POSSIBLE_MD = " *(possible: found by the trained model, not by a rule)*"
+
+
+def origin(f: Finding) -> str:
+    """Who flagged it: "rule LIAB-001", or the classifier for a possible clause."""
+    if f.source == "model":
+        return f"possible: the trained model (score {f.score:.2f}), no rule"
+    return f"rule {f.rule_id}"
 
 
 _STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -222,7 +236,7 @@ def print_table(results: list[ScanResult], console) -> None:
             shown = escape(clause[:a]) + "[bold underline]" + escape(clause[a:b]) + "[/]" + escape(clause[b:])
             table.add_row(
                 f"[{_STYLE[f.severity.value]}]{f.severity.value}[/]",
-                f.category,
+                f.category + ("\n[italic]possible (model)[/]" if f.source == "model" else ""),
                 page_label(f),
                 escape(f.section.label()),
                 shown,

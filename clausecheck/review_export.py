@@ -17,7 +17,7 @@ from html import escape
 
 from . import __version__
 from .model import SCHEMA_VERSION, Finding, ScanResult, Severity
-from .report import CSV_FIELDS, csv_rows, md_escape, write_csv
+from .report import CSV_FIELDS, csv_rows, md_escape, origin, write_csv
 from .store import OPEN, STATUS_LABELS, Decision, ReviewStore
 
 STORE_TABLES = ("decisions", "audit")
@@ -192,7 +192,7 @@ def to_memo_markdown(reviewed: Reviewed, title: str = "Contract review memo") ->
             lines += [
                 f"#### {n}. {md_escape(f.title)} ({f.severity.value}, {md_escape(f.category)})",
                 "",
-                f"*{md_escape(_where(f))}; rule {md_escape(f.rule_id)}; finding {f.id}*",
+                f"*{md_escape(_where(f))}; {md_escape(origin(f))}; finding {f.id}*",
                 "",
                 "> " + md_escape(f.clause_text),
                 "",
@@ -272,7 +272,7 @@ def to_memo_html(reviewed: Reviewed, title: str = "Contract review memo") -> str
                 '<section class="finding">',
                 f'<h4>{n}. <span class="sev" style="background:{colour}">{f.severity.value}</span>'
                 f"{escape(f.title)} <small>({escape(f.category)})</small></h4>",
-                f'<div class="meta">{escape(_where(f))}; rule {escape(f.rule_id)}; finding {escape(f.id)}</div>',
+                f'<div class="meta">{escape(_where(f))}; {escape(origin(f))}; finding {escape(f.id)}</div>',
                 f"<blockquote>{clause_html(f)}</blockquote>",
                 f"<p><strong>Why it matters:</strong> {escape(f.explanation)}</p>",
                 f"<p><strong>Recommendation:</strong> {escape(f.recommendation)}</p>",

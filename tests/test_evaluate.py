@@ -67,7 +67,7 @@ def test_when_a_label_map_groups_categories_then_one_sentence_counts_once(corpus
 
 def test_cuad_label_map_is_the_taxonomy_mapping():
     mapping = load_label_map("cuad")
-    assert mapping["Cap on Liability"] == ("liability-cap", "consequential-damages")
+    assert mapping["Cap on Liability"] == ("liability-cap", "consequential-damages", "sole-remedy")
     assert mapping["Termination for Convenience"] == ("termination-for-convenience",)
     with pytest.raises(ValueError, match="no label map"):
         load_label_map("nope")
