@@ -45,6 +45,7 @@ TARGETS = {
     "speedup_2_workers": 1.7,
     "per_page_growth_10_to_1000": 1.5,
     "peak_mb_per_worker": 500,
+    "model_cost_share": 0.15,  # issue 12: the classifier may cost at most 15% of end-to-end pages/s
 }
 _LATIN1 = str.maketrans(
     {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "•": "*", "…": "...", "≤": "<=", "≥": ">="}
@@ -207,12 +208,12 @@ def raw_pdfplumber(files: list[Path]) -> dict:  # slow: one run
     return {"pages": pages, "cpu_s": round(secs, 3), "pages_per_s": round(pages / secs, 1)}
 
 
-def end_to_end(files: list[Path], engine: str, repeat: int = REPEAT) -> dict:
-    """clausecheck in this process (the engine already built), CPU time."""
+def end_to_end(files: list[Path], engine: str, repeat: int = REPEAT, model: bool = True) -> dict:
+    """clausecheck in this process (the engine already built), CPU time; ``model=False``: rules only."""
     from clausecheck import scan
 
     def run():
-        results = [scan(f, engine=engine) for f in files]
+        results = [scan(f, engine=engine, model=model) for f in files]
         bad = [r.path for r in results if r.error]
         if bad:
             raise SystemExit(f"benchmark files failed to scan: {bad}")
@@ -315,6 +316,8 @@ def run(quick: bool) -> dict:
     raw = {"pdfium": raw_pdfium(files), "pdfplumber": raw_pdfplumber(plumber_files)}
     print("end to end ...", file=sys.stderr)
     e2e = {"pdfium": end_to_end(files, "pdfium"), "pdfplumber": end_to_end(plumber_files, "pdfplumber", repeat=1)}
+    scan(files[0], model=False)
+    e2e["pdfium_rules_only"] = end_to_end(files, "pdfium", model=False)
     real = None if quick else real_pdfs()
     print("workers ...", file=sys.stderr)
     pool = [workers(files, 1), workers(files, 2)]
@@ -327,7 +330,9 @@ def run(quick: bool) -> dict:
     speedup = pool[0]["wall_s"] / pool[1]["wall_s"]
     grow = max(r["ms_per_page"] for r in growth) / min(r["ms_per_page"] for r in growth)
     peak = max(largest_mb, *(p["peak_mb_per_worker"] for p in pool))
+    model_cost = 1 - per_core / e2e["pdfium_rules_only"]["pages_per_s"]
     checks = {
+        "model_cost_share": (round(model_cost, 3), model_cost <= TARGETS["model_cost_share"]),
         "pages_per_s_per_core": (per_core, per_core >= TARGETS["pages_per_s_per_core"]),
         "share_of_raw_pdfium": (round(share, 3), share >= TARGETS["share_of_raw_pdfium"]),
         "speedup_2_workers": (round(speedup, 2), speedup >= TARGETS["speedup_2_workers"]),
@@ -349,7 +354,7 @@ def run(quick: bool) -> dict:
     }
 
 
-_AT_MOST = ("per_page_growth_10_to_1000", "peak_mb_per_worker")
+_AT_MOST = ("per_page_growth_10_to_1000", "peak_mb_per_worker", "model_cost_share")
 
 
 def table(res: dict) -> str:
@@ -368,6 +373,8 @@ def table(res: dict) -> str:
         return label, f"{r['pages_per_s']:,.1f} pages/s", f"{files}{r['pages']} pages, {r['chars_per_page']} chars/page"
 
     rows += [scanned(f"clausecheck, {engine} engine", e2e[engine]) for engine in ("pdfium", "pdfplumber")]
+    if "pdfium_rules_only" in e2e:
+        rows.append(scanned("clausecheck, pdfium engine, rules only (--no-model)", e2e["pdfium_rules_only"]))
     real = res.get("real_pdfs")
     if real:
         rows += [

@@ -106,3 +106,25 @@ def make_finding(
         recommendation="What to do.",
         **kw,
     )
+
+
+REAL_DEV = ROOT.parent / "shared" / "corpus" / "real-dev" / "texts"
+needs_corpus = pytest.mark.skipif(
+    not ((CUAD / "docs.jsonl").exists() and REAL_DEV.is_dir()),
+    reason="shared/corpus (cuad-dev and real-dev) is not beside the repo",
+)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """`clausecheck train` run once for the session: the model file's bytes and the fold models."""
+    if not ((CUAD / "docs.jsonl").exists() and REAL_DEV.is_dir()):
+        pytest.skip("shared/corpus is not beside the repo")
+    from types import SimpleNamespace
+
+    from clausecheck import training
+
+    out = tmp_path_factory.mktemp("trained")
+    result = training.train()
+    training.write(result, out / "model.bin", out / "folds")
+    return SimpleNamespace(result=result, path=out / "model.bin", folds=training.fold_models(out / "folds"))
